@@ -1,0 +1,61 @@
+//! Errors of setting up and running a server.
+
+use std::io;
+use std::path::PathBuf;
+
+pub use crate::protocol::ProtocolError;
+
+/// Why a server could not start or stopped with an error.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// `Server::from_env` found no socket to listen on.
+    #[error(
+        "no listening socket: set FCGI_BIND (e.g. FCGI_BIND=127.0.0.1:9000 or FCGI_BIND=unix:/run/app.sock), start the app under systemd socket activation (LISTEN_FDS), or start it with a listening socket on fd 0 (spawn-fcgi, lighttpd's bin-path, mod_fcgid)"
+    )]
+    NoListener,
+    /// An address (from FCGI_BIND or `Server::bind`) is not `HOST:PORT`,
+    /// `[V6]:PORT` or `unix:/path`.
+    #[error(
+        "invalid listen address {value:?}: {reason}; use HOST:PORT (127.0.0.1:9000), [V6]:PORT ([::1]:9000) or unix:/path/to.sock"
+    )]
+    InvalidAddress {
+        /// The address as given.
+        value: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// Binding the listening socket failed.
+    #[error("could not listen on {address}: {source}")]
+    Bind {
+        /// The address.
+        address: String,
+        /// The operating system's error.
+        #[source]
+        source: io::Error,
+    },
+    /// A unix socket path is in use by a running process.
+    #[error(
+        "the unix socket {path} is in use by a running process (a connection to it succeeded); stop that process or choose another path"
+    )]
+    SocketInUse {
+        /// The socket's path.
+        path: PathBuf,
+    },
+    /// The systemd socket-activation variables are set but unusable.
+    #[error("systemd socket activation: {0}")]
+    SocketActivation(String),
+    /// FCGI_WEB_SERVER_ADDRS does not parse.
+    #[error(
+        "invalid FCGI_WEB_SERVER_ADDRS {value:?}: {reason}; it is a comma-separated list of IP addresses, e.g. 127.0.0.1,::1"
+    )]
+    InvalidWebServerAddrs {
+        /// The variable's value.
+        value: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// Another I/O failure of the listening socket.
+    #[error("listening socket: {0}")]
+    Io(#[from] io::Error),
+}

@@ -1,0 +1,193 @@
+//! Extractors: how a handler's arguments are taken from the request.
+//!
+//! Two traits, after the two halves of a FastCGI request:
+//!
+//! - [`FromRequestParts`] reads only the params (FCGI_PARAMS) and the
+//!   request's other parts, so any number of such arguments may appear in
+//!   any order: [`Environ`](crate::request::Environ), [`Query`],
+//!   [`State`], [`AbortSignal`](crate::request::AbortSignal),
+//!   [`RequestParts`](crate::request::RequestParts).
+//! - [`FromRequest`] consumes a stream (FCGI_STDIN, FCGI_DATA) or the
+//!   request itself, so only one argument can take each:
+//!   [`Body`](crate::request::Body), [`Bytes`](bytes::Bytes), [`Text`],
+//!   [`Json`], [`Form`], [`Data`],
+//!   [`ResponseWriter`](crate::response::ResponseWriter),
+//!   [`Request`](crate::request::Request).
+//!
+//! A third kind of argument is taken *by name*: any type that implements
+//! [`FromStr`](std::str::FromStr) (`PathBuf`, `String`, `IpAddr`, `u64`...)
+//! is the CGI meta-variable named after the argument, upper-cased, and
+//! `Option<T>` makes it optional; see [`MetaVarRejection`] for what happens
+//! when it is missing or does not parse.
+//!
+//! A failed extraction answers the request with its rejection, which is
+//! itself a response (400, 413, 415, 500 with a message), instead of calling
+//! the handler.
+//!
+//! # Writing an extractor
+//!
+//! ```
+//! use fastcgi_core::extract::FromRequestParts;
+//! use fastcgi_core::request::RequestParts;
+//! use fastcgi_core::response::StatusCode;
+//!
+//! /// The value of the `X-Api-Key` header, required.
+//! struct ApiKey(String);
+//!
+//! impl FromRequestParts for ApiKey {
+//!     type Rejection = (StatusCode, &'static str);
+//!
+//!     async fn from_request_parts(parts: &RequestParts) -> Result<Self, Self::Rejection> {
+//!         match parts.environ().get("HTTP_X_API_KEY") {
+//!             Some(key) => Ok(ApiKey(key.to_owned())),
+//!             None => Err((StatusCode::UNAUTHORIZED, "missing X-Api-Key header")),
+//!         }
+//!     }
+//! }
+//! ```
+
+mod body;
+mod form;
+mod json;
+mod meta_var;
+mod parts;
+mod query;
+mod state;
+
+use std::future::Future;
+
+pub use body::{Data, Text};
+pub use form::{Form, FormRejection};
+pub use json::{Json, JsonRejection};
+pub use meta_var::MetaVarRejection;
+pub use query::{Query, QueryRejection};
+pub use state::{MissingState, State};
+
+use crate::request::{Request, RequestParts};
+use crate::response::IntoResponse;
+
+/// The default limit on a body that an extractor buffers (`Bytes`, `Text`,
+/// `Json`, `Form`): 2 MiB. Larger bodies get 413; read a
+/// [`Body`](crate::request::Body) to stream bigger ones.
+pub const DEFAULT_BODY_LIMIT: usize = 2 * 1024 * 1024;
+
+/// An argument taken from the request's parts (params, role, state), without
+/// reading its body.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be taken from a request's parameters",
+    note = "implement `FromRequestParts` for `{Self}`"
+)]
+pub trait FromRequestParts: Sized {
+    /// The response sent instead of calling the handler when extraction
+    /// fails.
+    type Rejection: IntoResponse;
+
+    /// Extracts the value.
+    fn from_request_parts(
+        parts: &RequestParts,
+    ) -> impl Future<Output = Result<Self, Self::Rejection>> + Send;
+}
+
+/// An argument that consumes part of the request: its body, its FCGI_DATA
+/// stream, its response writer, or the whole request.
+///
+/// Implementations take what they need out of the request
+/// ([`Request::take_body`] and friends) and leave the rest.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be taken from a request",
+    note = "implement `FromRequest` for `{Self}`"
+)]
+pub trait FromRequest: Sized {
+    /// The response sent instead of calling the handler when extraction
+    /// fails.
+    type Rejection: IntoResponse;
+
+    /// Extracts the value.
+    fn from_request(
+        request: &mut Request,
+    ) -> impl Future<Output = Result<Self, Self::Rejection>> + Send;
+}
+
+#[doc(hidden)]
+pub mod __private {
+    //! What `#[fcgi_handler]` expands to; not a public API.
+
+    use std::fmt::Display;
+    use std::str::FromStr;
+
+    use super::*;
+    use crate::response::Response;
+
+    /// Marks arguments taken through [`FromRequestParts`].
+    pub enum ViaParts {}
+    /// Marks arguments taken through [`FromRequest`].
+    pub enum ViaRequest {}
+    /// Marks arguments taken by name, as a meta-variable.
+    pub enum ViaMetaVar {}
+    /// Marks optional arguments taken by name.
+    pub enum ViaOptionalMetaVar {}
+
+    /// One handler argument, whichever way it is taken. The marker `M` is
+    /// inferred: exactly one of the impls below applies to a given type.
+    #[diagnostic::on_unimplemented(
+        message = "`{Self}` cannot be a FastCGI handler argument",
+        label = "not an extractor, and not parsable from a CGI meta-variable",
+        note = "take it by type: implement `FromRequestParts` (reads only the params) or `FromRequest` (reads the body) for it",
+        note = "or take it by name, as the CGI meta-variable named after the argument (`document_root: PathBuf` reads DOCUMENT_ROOT): implement `FromStr` for it"
+    )]
+    pub trait HandlerArg<M>: Sized {
+        fn extract(
+            request: &mut Request,
+            name: &'static str,
+        ) -> impl Future<Output = Result<Self, Response>> + Send;
+    }
+
+    impl<T: FromRequestParts + Send> HandlerArg<ViaParts> for T {
+        async fn extract(request: &mut Request, _name: &'static str) -> Result<Self, Response> {
+            T::from_request_parts(&request.parts)
+                .await
+                .map_err(IntoResponse::into_response)
+        }
+    }
+
+    impl<T: FromRequest + Send> HandlerArg<ViaRequest> for T {
+        async fn extract(request: &mut Request, _name: &'static str) -> Result<Self, Response> {
+            T::from_request(request)
+                .await
+                .map_err(IntoResponse::into_response)
+        }
+    }
+
+    impl<T> HandlerArg<ViaMetaVar> for T
+    where
+        T: FromStr + Send,
+        T::Err: Display,
+    {
+        async fn extract(request: &mut Request, name: &'static str) -> Result<Self, Response> {
+            meta_var::required(request.parts.environ(), name).map_err(IntoResponse::into_response)
+        }
+    }
+
+    impl<T> HandlerArg<ViaOptionalMetaVar> for Option<T>
+    where
+        T: FromStr + Send,
+        T::Err: Display,
+    {
+        async fn extract(request: &mut Request, name: &'static str) -> Result<Self, Response> {
+            meta_var::optional(request.parts.environ(), name).map_err(IntoResponse::into_response)
+        }
+    }
+
+    /// Pins the inferred marker of a handler argument's type.
+    pub async fn extract<M, T: HandlerArg<M>>(
+        request: &mut Request,
+        name: &'static str,
+    ) -> Result<T, Response> {
+        T::extract(request, name).await
+    }
+
+    /// Checks, at the return type's span, that it implements `IntoResponse`.
+    pub fn into_response<T: IntoResponse>(value: T) -> Response {
+        value.into_response()
+    }
+}

@@ -1,0 +1,73 @@
+//! The request's own parts as extractors.
+
+use std::convert::Infallible;
+
+use crate::extract::{FromRequest, FromRequestParts};
+use crate::request::{AbortSignal, Body, Environ, Request, RequestParts};
+use crate::response::{Response, ResponseWriter, internal_error};
+
+impl FromRequestParts for Environ {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &RequestParts) -> Result<Self, Infallible> {
+        Ok(parts.environ.clone())
+    }
+}
+
+impl FromRequestParts for RequestParts {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &RequestParts) -> Result<Self, Infallible> {
+        Ok(parts.clone())
+    }
+}
+
+impl FromRequestParts for AbortSignal {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &RequestParts) -> Result<Self, Infallible> {
+        Ok(parts.abort.clone())
+    }
+}
+
+fn already_taken(what: &str) -> Response {
+    internal_error(&format!(
+        "the request's {what} was already taken by another handler argument: only one argument can take it"
+    ))
+}
+
+/// The body stream (FCGI_STDIN).
+impl FromRequest for Body {
+    type Rejection = Response;
+
+    async fn from_request(request: &mut Request) -> Result<Self, Response> {
+        request.take_body().ok_or_else(|| already_taken("body"))
+    }
+}
+
+/// The low-level response writer; see [`ResponseWriter`].
+impl FromRequest for ResponseWriter {
+    type Rejection = Response;
+
+    async fn from_request(request: &mut Request) -> Result<Self, Response> {
+        request
+            .take_writer()
+            .ok_or_else(|| already_taken("response writer"))
+    }
+}
+
+/// The whole request: its parts, body, data stream and writer. Arguments
+/// after it see the parts only.
+impl FromRequest for Request {
+    type Rejection = Infallible;
+
+    async fn from_request(request: &mut Request) -> Result<Self, Infallible> {
+        let rest = Request {
+            parts: request.parts.clone(),
+            body: None,
+            data: None,
+            writer: None,
+        };
+        Ok(std::mem::replace(request, rest))
+    }
+}

@@ -1,0 +1,84 @@
+//! The [`Handler`] trait: what the server calls for each request.
+//!
+//! `#[fcgi_handler]` implements it for annotated fns; [`from_fn`] adapts a
+//! closure over the whole [`Request`]; implement it by hand for full
+//! control.
+
+use std::future::Future;
+use std::sync::Arc;
+
+use crate::request::Request;
+use crate::response::{IntoResponse, Response};
+
+/// Serves one request at a time; the server calls it once per request,
+/// concurrently for concurrent requests.
+///
+/// ```
+/// use fastcgi_core::handler::Handler;
+/// use fastcgi_core::request::Request;
+/// use fastcgi_core::response::{IntoResponse, Response};
+///
+/// struct Hello;
+///
+/// impl Handler for Hello {
+///     async fn call(&self, request: Request) -> Response {
+///         let name = request.environ().get("QUERY_STRING").unwrap_or("world");
+///         format!("Hello, {name}!").into_response()
+///     }
+/// }
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a FastCGI handler",
+    label = "not a handler",
+    note = "annotate an async fn (or a plain fn) with `#[fcgi_handler]`, wrap a closure taking a `Request` in `handler::from_fn`, or implement `Handler` for `{Self}`"
+)]
+pub trait Handler: Send + Sync + 'static {
+    /// Serves `request`, returning its response.
+    fn call(&self, request: Request) -> impl Future<Output = Response> + Send;
+}
+
+impl<H: Handler> Handler for Arc<H> {
+    fn call(&self, request: Request) -> impl Future<Output = Response> + Send {
+        (**self).call(request)
+    }
+}
+
+/// A handler from a closure that takes the whole [`Request`].
+///
+/// ```
+/// use fastcgi_core::handler::from_fn;
+/// use fastcgi_core::request::Request;
+///
+/// let echo_method = from_fn(|request: Request| async move {
+///     request.environ().request_method().unwrap_or("?").to_owned()
+/// });
+/// ```
+pub fn from_fn<F, Fut, R>(f: F) -> FromFn<F>
+where
+    F: Fn(Request) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = R> + Send,
+    R: IntoResponse,
+{
+    FromFn(f)
+}
+
+/// The handler made by [`from_fn`].
+#[derive(Clone, Copy)]
+pub struct FromFn<F>(F);
+
+impl<F> std::fmt::Debug for FromFn<F> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("FromFn")
+    }
+}
+
+impl<F, Fut, R> Handler for FromFn<F>
+where
+    F: Fn(Request) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = R> + Send,
+    R: IntoResponse,
+{
+    async fn call(&self, request: Request) -> Response {
+        (self.0)(request).await.into_response()
+    }
+}

@@ -1,0 +1,133 @@
+//! The request side: what the web server sent for one FastCGI request.
+//!
+//! A [`Request`] is the [`RequestParts`] (request id, role, the
+//! [`Environ`] of CGI meta-variables, the [`AbortSignal`], application
+//! state) plus the streams that may still be arriving: the body (FCGI_STDIN)
+//! and, for the Filter role, the filtered file (FCGI_DATA), each a [`Body`].
+
+mod abort;
+pub(crate) mod body;
+mod environ;
+
+use std::sync::Arc;
+
+pub use abort::AbortSignal;
+pub use body::{Body, BodyError};
+pub use environ::Environ;
+
+use crate::protocol::Role;
+use crate::response::ResponseWriter;
+
+/// Everything about a request except its streams: cheap to borrow while
+/// extractors run.
+#[derive(Debug, Clone)]
+pub struct RequestParts {
+    pub(crate) request_id: u16,
+    pub(crate) role: Role,
+    pub(crate) keep_conn: bool,
+    pub(crate) environ: Environ,
+    pub(crate) abort: AbortSignal,
+    pub(crate) state: Arc<http::Extensions>,
+}
+
+impl RequestParts {
+    /// Parts for a request built by hand (tests, or a handler calling
+    /// another handler): a Responder request with id 1 and no state.
+    pub fn new(environ: Environ) -> Self {
+        Self {
+            request_id: 1,
+            role: Role::Responder,
+            keep_conn: false,
+            environ,
+            abort: AbortSignal::new(),
+            state: Arc::new(http::Extensions::new()),
+        }
+    }
+
+    /// The FastCGI request id, unique among the requests active on one
+    /// connection.
+    pub fn request_id(&self) -> u16 {
+        self.request_id
+    }
+
+    /// The role the web server asked for: Responder, Authorizer or Filter.
+    pub fn role(&self) -> Role {
+        self.role
+    }
+
+    /// Whether the web server keeps the connection open for more requests
+    /// (FCGI_KEEP_CONN).
+    pub fn keep_conn(&self) -> bool {
+        self.keep_conn
+    }
+
+    /// The CGI meta-variables.
+    pub fn environ(&self) -> &Environ {
+        &self.environ
+    }
+
+    /// The request's abort signal.
+    pub fn abort_signal(&self) -> &AbortSignal {
+        &self.abort
+    }
+
+    /// Application state registered with `Server::with_state`, by type.
+    pub fn state<T: Send + Sync + 'static>(&self) -> Option<&T> {
+        self.state.get::<T>()
+    }
+}
+
+/// One FastCGI request as the handler receives it.
+#[derive(Debug)]
+pub struct Request {
+    pub(crate) parts: RequestParts,
+    pub(crate) body: Option<Body>,
+    pub(crate) data: Option<Body>,
+    pub(crate) writer: Option<ResponseWriter>,
+}
+
+impl Request {
+    /// A request built by hand, with a complete body: for tests and for
+    /// handlers that call other handlers. Its response writer, if taken,
+    /// writes nowhere; use the test client to see real output.
+    pub fn new(parts: RequestParts, body: Body) -> Self {
+        Self {
+            parts,
+            body: Some(body),
+            data: None,
+            writer: None,
+        }
+    }
+
+    /// The parts: environ, role, abort signal, state.
+    pub fn parts(&self) -> &RequestParts {
+        &self.parts
+    }
+
+    /// The CGI meta-variables.
+    pub fn environ(&self) -> &Environ {
+        &self.parts.environ
+    }
+
+    /// Takes the body (FCGI_STDIN); `None` if something took it already.
+    pub fn take_body(&mut self) -> Option<Body> {
+        self.body.take()
+    }
+
+    /// Takes the Filter role's FCGI_DATA stream; `None` for other roles or
+    /// when already taken.
+    pub fn take_data(&mut self) -> Option<Body> {
+        self.data.take()
+    }
+
+    /// Takes the low-level response writer; `None` when already taken or
+    /// for a request built by hand.
+    pub fn take_writer(&mut self) -> Option<ResponseWriter> {
+        self.writer.take()
+    }
+
+    /// Splits the request into its parts and its body.
+    pub fn into_parts(self) -> (RequestParts, Option<Body>) {
+        (self.parts, self.body)
+    }
+}

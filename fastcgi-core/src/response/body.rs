@@ -1,0 +1,143 @@
+//! The body of a response: nothing, bytes known up front, or a stream of
+//! chunks written as they come.
+
+use std::fmt;
+use std::pin::Pin;
+
+use bytes::Bytes;
+use futures_core::Stream;
+
+/// A boxed error, as carried by streaming bodies.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+type BoxStream = Pin<Box<dyn Stream<Item = Result<Bytes, BoxError>> + Send + 'static>>;
+
+/// The body of a [`Response`](super::Response).
+///
+/// A full body's length is known, so the response carries a
+/// `Content-Length`; a streamed body's chunks are sent as they are
+/// produced, each pushed to the web server at once.
+pub struct ResponseBody {
+    pub(crate) kind: BodyKind,
+}
+
+pub(crate) enum BodyKind {
+    Empty,
+    Full(Bytes),
+    Stream(BoxStream),
+}
+
+impl ResponseBody {
+    /// No body.
+    pub fn empty() -> Self {
+        Self {
+            kind: BodyKind::Empty,
+        }
+    }
+
+    /// A body of `bytes`, sent with a `Content-Length`.
+    pub fn full(bytes: impl Into<Bytes>) -> Self {
+        let bytes = bytes.into();
+        if bytes.is_empty() {
+            return Self::empty();
+        }
+        Self {
+            kind: BodyKind::Full(bytes),
+        }
+    }
+
+    /// A body streamed from `stream`: each chunk is sent to the web server
+    /// as soon as it is produced. An error ends the response early and is
+    /// logged to the request's FCGI_STDERR.
+    pub fn from_stream<S, B, E>(stream: S) -> Self
+    where
+        S: Stream<Item = Result<B, E>> + Send + 'static,
+        B: Into<Bytes>,
+        E: Into<BoxError>,
+    {
+        Self {
+            kind: BodyKind::Stream(Box::pin(MapStream { inner: stream })),
+        }
+    }
+
+    /// The body's length when known up front.
+    pub fn size_hint(&self) -> Option<u64> {
+        match &self.kind {
+            BodyKind::Empty => Some(0),
+            BodyKind::Full(bytes) => Some(bytes.len() as u64),
+            BodyKind::Stream(_) => None,
+        }
+    }
+
+    /// Whether the body is known to be empty.
+    pub fn is_empty(&self) -> bool {
+        self.size_hint() == Some(0)
+    }
+
+    /// Collects a full body's bytes; `None` for a stream.
+    pub fn as_bytes(&self) -> Option<&[u8]> {
+        match &self.kind {
+            BodyKind::Empty => Some(&[]),
+            BodyKind::Full(bytes) => Some(bytes),
+            BodyKind::Stream(_) => None,
+        }
+    }
+}
+
+impl Default for ResponseBody {
+    fn default() -> Self {
+        Self::empty()
+    }
+}
+
+impl fmt::Debug for ResponseBody {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.kind {
+            BodyKind::Empty => f.write_str("ResponseBody::Empty"),
+            BodyKind::Full(bytes) => f.debug_tuple("ResponseBody::Full").field(bytes).finish(),
+            BodyKind::Stream(_) => f.write_str("ResponseBody::Stream(..)"),
+        }
+    }
+}
+
+macro_rules! full_from {
+    ($($ty:ty),*) => {$(
+        impl From<$ty> for ResponseBody {
+            fn from(value: $ty) -> Self {
+                Self::full(value)
+            }
+        }
+    )*};
+}
+full_from!(Bytes, Vec<u8>, String, &'static str, &'static [u8]);
+
+impl From<()> for ResponseBody {
+    fn from((): ()) -> Self {
+        Self::empty()
+    }
+}
+
+struct MapStream<S> {
+    inner: S,
+}
+
+impl<S, B, E> Stream for MapStream<S>
+where
+    S: Stream<Item = Result<B, E>>,
+    B: Into<Bytes>,
+    E: Into<BoxError>,
+{
+    type Item = Result<Bytes, BoxError>;
+
+    fn poll_next(
+        self: Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        // SAFETY: `inner` is structurally pinned: it is never moved out of
+        // `MapStream`, which has no Drop impl and is not Unpin-dependent.
+        let inner = unsafe { self.map_unchecked_mut(|s| &mut s.inner) };
+        inner
+            .poll_next(cx)
+            .map(|item| item.map(|r| r.map(Into::into).map_err(Into::into)))
+    }
+}

@@ -1,0 +1,33 @@
+//! The response side: what a handler returns and how it is written.
+//!
+//! A handler returns anything that implements [`IntoResponse`]; the server
+//! turns it into a CGI document (RFC 3875 §6.2.1: `Status:`, headers, body)
+//! or a redirect (§6.2.2–6.2.4) on the request's FCGI_STDOUT. For full
+//! control, take a [`ResponseWriter`] and write by hand.
+
+mod body;
+mod cgi_header;
+mod html;
+mod into_response;
+mod redirect;
+mod stream;
+mod writer;
+
+pub use body::{BoxError, ResponseBody};
+pub use cgi_header::LocalRedirect;
+pub use html::Html;
+pub use into_response::{IntoResponse, ResponseHeaders};
+pub use redirect::{InvalidRedirect, Redirect};
+pub use stream::{Ndjson, StreamBody, TryNdjson};
+pub use writer::ResponseWriter;
+
+pub(crate) use into_response::{ServerLog, internal_error};
+pub(crate) use writer::RequestOutput;
+
+/// A response: an [`http::Response`] whose body is a [`ResponseBody`].
+///
+/// Build one with [`http::Response::builder`] for full control, or from any
+/// [`IntoResponse`] value.
+pub type Response<B = ResponseBody> = http::Response<B>;
+
+pub use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};

@@ -1,0 +1,300 @@
+//! Where the listening socket comes from: systemd socket activation,
+//! `FCGI_BIND`, fd 0 (FCGI_LISTENSOCK_FILENO), or an explicit address.
+
+use std::io;
+use std::net::{SocketAddr, TcpListener};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::unix::fs::PermissionsExt;
+use std::os::unix::net::{UnixListener, UnixStream};
+use std::path::{Path, PathBuf};
+
+use crate::error::Error;
+
+/// The listening socket of a [`Server`](super::Server).
+#[derive(Debug)]
+pub enum Listener {
+    /// A TCP socket.
+    Tcp(TcpListener),
+    /// A unix socket; `path` is removed when the server stops when the
+    /// server created it.
+    Unix {
+        /// The socket.
+        listener: UnixListener,
+        /// The socket file to remove on shutdown.
+        path: Option<PathBuf>,
+    },
+}
+
+/// An address to listen on: `HOST:PORT`, `[V6]:PORT` or `unix:/path`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BindAddr {
+    /// A TCP address.
+    Tcp(SocketAddr),
+    /// A unix socket path.
+    Unix(PathBuf),
+}
+
+impl std::str::FromStr for BindAddr {
+    type Err = Error;
+
+    fn from_str(value: &str) -> Result<Self, Error> {
+        let invalid = |reason: &str| Error::InvalidAddress {
+            value: value.to_owned(),
+            reason: reason.to_owned(),
+        };
+        if let Some(path) = value.strip_prefix("unix:") {
+            if path.is_empty() {
+                return Err(invalid("the unix socket path is empty"));
+            }
+            return Ok(BindAddr::Unix(PathBuf::from(path)));
+        }
+        if value.starts_with('/') {
+            return Err(invalid("a path needs the `unix:` prefix"));
+        }
+        match value.parse::<SocketAddr>() {
+            Ok(addr) => Ok(BindAddr::Tcp(addr)),
+            Err(_) => {
+                // Host names are resolved, first address wins.
+                use std::net::ToSocketAddrs;
+                let mut addrs = value
+                    .to_socket_addrs()
+                    .map_err(|e| invalid(&e.to_string()))?;
+                addrs
+                    .next()
+                    .map(BindAddr::Tcp)
+                    .ok_or_else(|| invalid("the host name resolves to no address"))
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for BindAddr {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            BindAddr::Tcp(addr) => write!(f, "{addr}"),
+            BindAddr::Unix(path) => write!(f, "unix:{}", path.display()),
+        }
+    }
+}
+
+impl Listener {
+    /// Binds `addr`. For a unix socket, a stale socket file (left by a dead
+    /// process: nothing accepts on it) is replaced; a live one is an error.
+    pub fn bind(addr: &BindAddr) -> Result<Self, Error> {
+        match addr {
+            BindAddr::Tcp(sock) => {
+                let listener = TcpListener::bind(sock).map_err(|source| Error::Bind {
+                    address: addr.to_string(),
+                    source,
+                })?;
+                Ok(Listener::Tcp(listener))
+            }
+            BindAddr::Unix(path) => bind_unix(path, addr),
+        }
+    }
+
+    /// Takes the socket systemd passed (LISTEN_FDS/LISTEN_PID: fd 3), if
+    /// this process was socket-activated.
+    pub fn from_systemd() -> Result<Option<Self>, Error> {
+        let Ok(fds) = std::env::var("LISTEN_FDS") else {
+            return Ok(None);
+        };
+        if let Ok(pid) = std::env::var("LISTEN_PID")
+            && pid.trim() != std::process::id().to_string()
+        {
+            // Meant for another process (we inherited the variables).
+            return Ok(None);
+        }
+        let count: u32 = fds
+            .trim()
+            .parse()
+            .map_err(|_| Error::SocketActivation(format!("LISTEN_FDS={fds:?} is not a number")))?;
+        if count == 0 {
+            return Ok(None);
+        }
+        if count > 1 {
+            tracing::warn!(
+                count,
+                "systemd passed {count} sockets; serving on the first (fd 3) only"
+            );
+        }
+        const SD_LISTEN_FDS_START: RawFd = 3;
+        Self::from_listening_fd(SD_LISTEN_FDS_START)
+            .map_err(|e| Error::SocketActivation(format!("fd 3: {e}")))?
+            .map(Some)
+            .ok_or_else(|| {
+                Error::SocketActivation("fd 3 is not a listening socket; check the .socket unit (it must not set Accept=yes)".to_owned())
+            })
+    }
+
+    /// Takes fd 0 when it is a listening socket (FCGI_LISTENSOCK_FILENO:
+    /// how spawn-fcgi, lighttpd's `bin-path` and mod_fcgid start apps).
+    pub fn from_stdin() -> io::Result<Option<Self>> {
+        Self::from_listening_fd(0)
+    }
+
+    /// Takes ownership of `fd` when it is a listening socket, TCP or unix.
+    /// Returns `None`, leaving the fd alone, when it is anything else.
+    pub fn from_listening_fd(fd: RawFd) -> io::Result<Option<Self>> {
+        if !is_listening_socket(fd) {
+            return Ok(None);
+        }
+        // SAFETY: `fd` is an open socket (getsockopt succeeded on it) that
+        // this process was handed to serve on; we become its only owner.
+        let owned = unsafe { OwnedFd::from_raw_fd(fd) };
+        let family = socket_family(owned.as_raw_fd())?;
+        let listener = if family == libc::AF_UNIX {
+            Listener::Unix {
+                listener: UnixListener::from(owned),
+                path: None,
+            }
+        } else {
+            Listener::Tcp(TcpListener::from(owned))
+        };
+        listener.set_nonblocking()?;
+        Ok(Some(listener))
+    }
+
+    pub(crate) fn set_nonblocking(&self) -> io::Result<()> {
+        match self {
+            Listener::Tcp(l) => l.set_nonblocking(true),
+            Listener::Unix { listener, .. } => listener.set_nonblocking(true),
+        }
+    }
+
+    /// The address served, for logs and for tests that bind port 0.
+    pub fn local_addr(&self) -> io::Result<BindAddr> {
+        match self {
+            Listener::Tcp(l) => l.local_addr().map(BindAddr::Tcp),
+            Listener::Unix { listener, path } => {
+                let addr = listener.local_addr()?;
+                Ok(BindAddr::Unix(
+                    addr.as_pathname()
+                        .map(Path::to_path_buf)
+                        .or_else(|| path.clone())
+                        .unwrap_or_default(),
+                ))
+            }
+        }
+    }
+
+    /// Sets the unix socket file's permission bits (e.g. `0o660` so the web
+    /// server's group can connect). No effect on TCP sockets.
+    pub fn set_unix_mode(&self, mode: u32) -> io::Result<()> {
+        if let Listener::Unix {
+            path: Some(path), ..
+        } = self
+        {
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))?;
+        }
+        Ok(())
+    }
+}
+
+impl AsRawFd for Listener {
+    fn as_raw_fd(&self) -> RawFd {
+        match self {
+            Listener::Tcp(l) => l.as_raw_fd(),
+            Listener::Unix { listener, .. } => listener.as_raw_fd(),
+        }
+    }
+}
+
+fn bind_unix(path: &Path, addr: &BindAddr) -> Result<Listener, Error> {
+    let bind_error = |source| Error::Bind {
+        address: addr.to_string(),
+        source,
+    };
+    let listener = match UnixListener::bind(path) {
+        Ok(listener) => listener,
+        Err(err) if err.kind() == io::ErrorKind::AddrInUse => {
+            if UnixStream::connect(path).is_ok() {
+                return Err(Error::SocketInUse {
+                    path: path.to_owned(),
+                });
+            }
+            tracing::info!(path = %path.display(), "replacing a stale unix socket");
+            std::fs::remove_file(path).map_err(bind_error)?;
+            UnixListener::bind(path).map_err(bind_error)?
+        }
+        Err(err) => return Err(bind_error(err)),
+    };
+    Ok(Listener::Unix {
+        listener,
+        path: Some(path.to_owned()),
+    })
+}
+
+fn getsockopt_int(fd: RawFd, level: libc::c_int, name: libc::c_int) -> io::Result<libc::c_int> {
+    let mut value: libc::c_int = 0;
+    let mut len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
+    // SAFETY: `value` and `len` are valid for writes and `len` holds the
+    // size of `value`; an invalid fd only makes the call fail.
+    let rc = unsafe {
+        libc::getsockopt(
+            fd,
+            level,
+            name,
+            (&mut value as *mut libc::c_int).cast(),
+            &mut len,
+        )
+    };
+    if rc == 0 {
+        Ok(value)
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
+
+fn is_listening_socket(fd: RawFd) -> bool {
+    matches!(getsockopt_int(fd, libc::SOL_SOCKET, libc::SO_ACCEPTCONN), Ok(v) if v != 0)
+}
+
+fn socket_family(fd: RawFd) -> io::Result<libc::c_int> {
+    getsockopt_int(fd, libc::SOL_SOCKET, libc::SO_DOMAIN)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_addresses() {
+        assert_eq!(
+            "127.0.0.1:9000".parse::<BindAddr>().unwrap(),
+            BindAddr::Tcp("127.0.0.1:9000".parse().unwrap())
+        );
+        assert_eq!(
+            "[::1]:9000".parse::<BindAddr>().unwrap(),
+            BindAddr::Tcp("[::1]:9000".parse().unwrap())
+        );
+        assert_eq!(
+            "unix:/run/app.sock".parse::<BindAddr>().unwrap(),
+            BindAddr::Unix("/run/app.sock".into())
+        );
+        let err = "/run/app.sock".parse::<BindAddr>().unwrap_err();
+        assert!(err.to_string().contains("unix:"), "{err}");
+        assert!("unix:".parse::<BindAddr>().is_err());
+        assert!("127.0.0.1".parse::<BindAddr>().is_err());
+    }
+
+    #[test]
+    fn stale_unix_socket_is_replaced_and_live_one_refused() {
+        let dir = std::env::temp_dir().join(format!("fcgi-listen-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("s.sock");
+        let _ = std::fs::remove_file(&path);
+        let addr = BindAddr::Unix(path.clone());
+        let live = Listener::bind(&addr).unwrap();
+        assert!(matches!(
+            Listener::bind(&addr),
+            Err(Error::SocketInUse { .. })
+        ));
+        drop(live); // the file stays behind: stale
+        assert!(path.exists());
+        let again = Listener::bind(&addr).unwrap();
+        assert!(is_listening_socket(again.as_raw_fd()));
+        drop(again);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

@@ -1,0 +1,478 @@
+//! The tokio server: where it listens, the accept loop with its limits, one
+//! task per connection, graceful shutdown.
+//!
+//! ```no_run
+//! use fastcgi_core::handler::from_fn;
+//! use fastcgi_core::server::Server;
+//!
+//! #[tokio::main]
+//! async fn main() -> Result<(), fastcgi_core::Error> {
+//!     let hello = from_fn(|_request| async { "Hello, World!" });
+//!     // FCGI_BIND, systemd socket activation, or fd 0: whichever is there.
+//!     Server::from_env()?.serve(hello).await
+//! }
+//! ```
+
+mod config;
+mod connection;
+mod listen;
+pub(crate) mod output;
+mod peer_filter;
+mod request_task;
+mod shutdown;
+
+use std::net::SocketAddr;
+use std::os::fd::{AsRawFd, RawFd};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+
+pub use listen::{BindAddr, Listener};
+pub use peer_filter::PeerFilter;
+pub use shutdown::ShutdownHandle;
+
+use crate::error::Error;
+use crate::handler::Handler;
+use crate::protocol::ProtocolLimits;
+use config::ServerConfig;
+use connection::{Connection, Outcome, Shared};
+
+/// A FastCGI server: a listening socket, limits, application state, and a
+/// handler to serve with (the seed's `FcgiServer`/`AsyncFcgiServer`).
+///
+/// Build it with [`from_env`](Self::from_env) (what a deployed app does),
+/// [`bind`](Self::bind), or [`from_listener`](Self::from_listener); adjust
+/// limits with the builder methods; then [`serve`](Self::serve).
+///
+/// ```no_run
+/// # use fastcgi_core::handler::from_fn;
+/// use std::time::Duration;
+/// use fastcgi_core::server::Server;
+///
+/// # async fn run() -> Result<(), fastcgi_core::Error> {
+/// # let handler = from_fn(|_| async { "hi" });
+/// Server::bind("unix:/run/app/fcgi.sock")?
+///     .unix_socket_mode(0o660)
+///     .max_connections(1024)
+///     .idle_timeout(Duration::from_secs(120))
+///     .serve(handler)
+///     .await
+/// # }
+/// ```
+pub struct Server {
+    listener: Listener,
+    config: ServerConfig,
+    state: http::Extensions,
+    peer_filter: Option<PeerFilter>,
+    shutdown: ShutdownHandle,
+    handle_signals: bool,
+    service: Option<(Duration, ServiceAction)>,
+    unix_mode: Option<u32>,
+}
+
+type ServiceAction = Box<dyn FnMut() + Send + 'static>;
+
+impl std::fmt::Debug for Server {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Server")
+            .field("listener", &self.listener)
+            .field("config", &self.config)
+            .field("peer_filter", &self.peer_filter)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Server {
+    /// The server a deployed app wants: it listens where its environment
+    /// says, in this order:
+    ///
+    /// 1. systemd socket activation (`LISTEN_FDS`, `LISTEN_PID`: fd 3);
+    /// 2. `FCGI_BIND`: `HOST:PORT`, `[V6]:PORT` or `unix:/path`;
+    /// 3. fd 0, when it is a listening socket (FCGI_LISTENSOCK_FILENO: how
+    ///    spawn-fcgi, lighttpd's `bin-path` and mod_fcgid start apps).
+    ///
+    /// Anything else is [`Error::NoListener`], which names these three.
+    /// `FCGI_WEB_SERVER_ADDRS`, when set, limits which TCP peers may connect.
+    pub fn from_env() -> Result<Self, Error> {
+        let listener = if let Some(listener) = Listener::from_systemd()? {
+            listener
+        } else if let Ok(bind) = std::env::var("FCGI_BIND") {
+            Listener::bind(&bind.parse()?)?
+        } else if let Some(listener) = Listener::from_stdin()? {
+            listener
+        } else {
+            return Err(Error::NoListener);
+        };
+        let mut server = Self::from_listener(listener);
+        server.peer_filter = PeerFilter::from_env()?;
+        Ok(server)
+    }
+
+    /// Listens on `addr`: `HOST:PORT`, `[V6]:PORT` or `unix:/path` (a stale
+    /// socket file is replaced, a live one is an error).
+    pub fn bind(addr: &str) -> Result<Self, Error> {
+        Ok(Self::from_listener(Listener::bind(&addr.parse()?)?))
+    }
+
+    /// Serves on a listener you created.
+    pub fn from_listener(listener: Listener) -> Self {
+        Self {
+            listener,
+            config: ServerConfig::default(),
+            state: http::Extensions::new(),
+            peer_filter: None,
+            shutdown: ShutdownHandle::new(),
+            handle_signals: true,
+            service: None,
+            unix_mode: None,
+        }
+    }
+
+    /// Serves on a bound std TCP listener.
+    pub fn from_tcp(listener: std::net::TcpListener) -> Self {
+        Self::from_listener(Listener::Tcp(listener))
+    }
+
+    /// Serves on a bound std unix listener (its file is left in place on
+    /// shutdown).
+    pub fn from_unix(listener: std::os::unix::net::UnixListener) -> Self {
+        Self::from_listener(Listener::Unix {
+            listener,
+            path: None,
+        })
+    }
+
+    /// The address served.
+    pub fn local_addr(&self) -> std::io::Result<BindAddr> {
+        self.listener.local_addr()
+    }
+
+    /// The TCP address served, when it is TCP: handy after binding port 0.
+    pub fn tcp_addr(&self) -> Option<SocketAddr> {
+        match self.listener.local_addr() {
+            Ok(BindAddr::Tcp(addr)) => Some(addr),
+            _ => None,
+        }
+    }
+
+    /// The listening socket's file descriptor (the seed's `fileno()`).
+    pub fn fileno(&self) -> RawFd {
+        self.listener.as_raw_fd()
+    }
+
+    /// A handle that stops the server gracefully from anywhere.
+    pub fn shutdown_handle(&self) -> ShutdownHandle {
+        self.shutdown.clone()
+    }
+
+    /// Registers application state, read by handlers with
+    /// [`State<T>`](crate::extract::State). One value per type.
+    pub fn with_state<T: Clone + Send + Sync + 'static>(mut self, state: T) -> Self {
+        self.state.insert(state);
+        self
+    }
+
+    /// Only TCP peers in `filter` may connect (what `FCGI_WEB_SERVER_ADDRS`
+    /// sets in [`from_env`](Self::from_env)); others are closed at once,
+    /// with a log line. Unix-socket peers are not filtered: the socket
+    /// file's permissions decide who may connect.
+    pub fn peer_filter(mut self, filter: Option<PeerFilter>) -> Self {
+        self.peer_filter = filter;
+        self
+    }
+
+    /// At most this many connections at once (default 16384); beyond it
+    /// the server stops accepting until one closes, so the kernel's backlog
+    /// holds the rest. Reported as FCGI_MAX_CONNS.
+    pub fn max_connections(mut self, max: usize) -> Self {
+        self.config.max_connections = max.max(1);
+        self
+    }
+
+    /// At most this many concurrent requests on one connection (default
+    /// 64); more are refused with FCGI_OVERLOADED. Reported as
+    /// FCGI_MAX_REQS.
+    pub fn max_requests_per_connection(mut self, max: usize) -> Self {
+        self.config.max_requests_per_connection = max.max(1);
+        self
+    }
+
+    /// Whether one connection may carry concurrent requests (default
+    /// true). When off, a second concurrent request is refused with
+    /// FCGI_CANT_MPX_CONN and FCGI_MPXS_CONNS reports 0.
+    pub fn multiplexing(mut self, enabled: bool) -> Self {
+        self.config.multiplexing = enabled;
+        self
+    }
+
+    /// Limits on the params of one request (default: 256 KiB per pair,
+    /// 1 MiB in all); a request over them closes its connection with a
+    /// logged protocol error.
+    pub fn protocol_limits(mut self, limits: ProtocolLimits) -> Self {
+        self.config.protocol_limits = limits;
+        self
+    }
+
+    /// Unread request body buffered per request before the server stops
+    /// reading the connection (default 256 KiB). While it is full, other
+    /// requests on the same connection wait too.
+    pub fn body_buffer(mut self, bytes: usize) -> Self {
+        self.config.body_buffer = bytes.max(1);
+        self
+    }
+
+    /// Output buffered per connection before writers wait for the web
+    /// server to read (default 256 KiB).
+    pub fn output_buffer(mut self, bytes: usize) -> Self {
+        self.config.output_buffer = bytes.max(1);
+        self
+    }
+
+    /// Time a request's params may take to arrive after its BEGIN_REQUEST
+    /// (default 30 s); past it the connection is closed.
+    pub fn params_timeout(mut self, timeout: Duration) -> Self {
+        self.config.params_timeout = timeout;
+        self
+    }
+
+    /// Time a connection may sit idle between requests (default 300 s:
+    /// longer than nginx's upstream `keepalive_timeout` of 60 s, so nginx
+    /// closes first and never reuses a connection the app just closed).
+    pub fn idle_timeout(mut self, timeout: Duration) -> Self {
+        self.config.idle_timeout = timeout;
+        self
+    }
+
+    /// Time a write may stall because the web server does not read
+    /// (default 60 s); past it the connection is closed.
+    pub fn write_timeout(mut self, timeout: Duration) -> Self {
+        self.config.write_timeout = timeout;
+        self
+    }
+
+    /// Time in-flight requests get to finish after shutdown begins
+    /// (default 30 s); then they are cancelled and their connections
+    /// closed.
+    pub fn grace_period(mut self, period: Duration) -> Self {
+        self.config.grace_period = period;
+        self
+    }
+
+    /// Permission bits of a unix socket file the server creates (e.g.
+    /// `0o660`, so the web server's group can connect).
+    pub fn unix_socket_mode(mut self, mode: u32) -> Self {
+        self.unix_mode = Some(mode);
+        self
+    }
+
+    /// Whether [`serve`](Self::serve) shuts down gracefully on SIGTERM and
+    /// SIGINT (default true).
+    pub fn handle_signals(mut self, enabled: bool) -> Self {
+        self.handle_signals = enabled;
+        self
+    }
+
+    /// Calls `action` every `every` while serving (the seed's
+    /// `service_actions()`), on the accept loop's task: keep it short.
+    pub fn service_actions(
+        mut self,
+        every: Duration,
+        action: impl FnMut() + Send + 'static,
+    ) -> Self {
+        self.service = Some((every, Box::new(action)));
+        self
+    }
+
+    /// Serves every connection with `handler` until shutdown (a
+    /// [`ShutdownHandle`], or SIGTERM/SIGINT unless
+    /// [`handle_signals`](Self::handle_signals) is off), then lets in-flight
+    /// requests finish within the grace period and returns.
+    pub async fn serve<H: Handler>(self, handler: H) -> Result<(), Error> {
+        let shutdown = self.shutdown.clone();
+        if self.handle_signals {
+            spawn_signal_listener(shutdown.clone())?;
+        }
+        self.run(handler).await
+    }
+
+    async fn run<H: Handler>(mut self, handler: H) -> Result<(), Error> {
+        if let Some(mode) = self.unix_mode {
+            self.listener.set_unix_mode(mode)?;
+        }
+        self.listener.set_nonblocking()?;
+        let accept = Acceptor::new(&self.listener)?;
+        let addr = self
+            .listener
+            .local_addr()
+            .map(|a| a.to_string())
+            .unwrap_or_default();
+        tracing::info!(%addr, "serving FastCGI");
+        let shared = Arc::new(Shared {
+            handler: Arc::new(handler),
+            config: self.config.clone(),
+            state: Arc::new(std::mem::take(&mut self.state)),
+        });
+        let slots = Arc::new(Semaphore::new(self.config.max_connections));
+        let mut connections = JoinSet::new();
+        let mut service = self.service.take().map(|(every, action)| {
+            let mut interval = tokio::time::interval(every);
+            interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            (interval, action)
+        });
+        let shutdown = self.shutdown.clone();
+        loop {
+            tokio::select! {
+                biased;
+                () = shutdown.wait() => break,
+                Some(_) = connections.join_next(), if !connections.is_empty() => {}
+                _ = async {
+                    match &mut service {
+                        Some((interval, _)) => interval.tick().await,
+                        None => std::future::pending().await,
+                    }
+                } => {
+                    if let Some((_, action)) = &mut service {
+                        action();
+                    }
+                }
+                permit = Arc::clone(&slots).acquire_owned() => {
+                    let Ok(permit) = permit else { break };
+                    let stream = match accept.accept().await {
+                        Ok(stream) => stream,
+                        Err(err) => {
+                            // EMFILE and friends: back off instead of spinning.
+                            tracing::error!(error = %err, "accept failed");
+                            tokio::time::sleep(Duration::from_millis(100)).await;
+                            continue;
+                        }
+                    };
+                    let shared = Arc::clone(&shared);
+                    match stream {
+                        Accepted::Tcp(stream, peer) => {
+                            if let Some(filter) = &self.peer_filter
+                                && !filter.allows(peer.ip())
+                            {
+                                    tracing::warn!(%peer, "closing a connection from a peer not in FCGI_WEB_SERVER_ADDRS");
+                                continue;
+                            }
+                            let _ = stream.set_nodelay(true);
+                            connections.spawn(serve_one(stream, shared, shutdown.clone(), peer.to_string(), permit));
+                        }
+                        Accepted::Unix(stream) => {
+                            connections.spawn(serve_one(stream, shared, shutdown.clone(), "unix".to_owned(), permit));
+                        }
+                    }
+                }
+            }
+        }
+        tracing::info!(
+            connections = connections.len(),
+            "shutting down: letting in-flight requests finish"
+        );
+        let drained = tokio::time::timeout(self.config.grace_period, async {
+            while connections.join_next().await.is_some() {}
+        })
+        .await;
+        if drained.is_err() {
+            tracing::warn!(
+                connections = connections.len(),
+                "grace period over: cancelling the requests still running"
+            );
+            connections.shutdown().await;
+        }
+        if let Listener::Unix {
+            path: Some(path), ..
+        } = &self.listener
+        {
+            let _ = std::fs::remove_file(path);
+        }
+        Ok(())
+    }
+}
+
+/// Serves one accepted connection; the permit frees its slot when done.
+async fn serve_one<H, IO>(
+    io: IO,
+    shared: Arc<Shared<H>>,
+    shutdown: ShutdownHandle,
+    peer: String,
+    _permit: tokio::sync::OwnedSemaphorePermit,
+) where
+    H: Handler,
+    IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let shutdown = Box::pin(async move { shutdown.wait().await });
+    let outcome = Connection::new(io, shared, shutdown).run().await;
+    match outcome {
+        Outcome::Done | Outcome::PeerClosed | Outcome::IdleTimeout => {
+            tracing::debug!(%peer, ?outcome, "connection closed");
+        }
+        Outcome::Protocol(err) => {
+            tracing::warn!(%peer, error = %err, "closing the connection: protocol error");
+        }
+        Outcome::Io(err) => tracing::warn!(%peer, error = %err, "connection failed"),
+        other => tracing::warn!(%peer, outcome = ?other, "connection closed"),
+    }
+}
+
+/// Serves a single already-connected stream (any `AsyncRead + AsyncWrite`,
+/// e.g. an in-memory duplex in tests) until it ends.
+pub async fn serve_connection<H, IO>(io: IO, handler: H)
+where
+    H: Handler,
+    IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let shared = Arc::new(Shared {
+        handler: Arc::new(handler),
+        config: ServerConfig::default(),
+        state: Arc::new(http::Extensions::new()),
+    });
+    let never = Box::pin(std::future::pending());
+    Connection::new(io, shared, never).run().await;
+}
+
+enum Acceptor {
+    Tcp(tokio::net::TcpListener),
+    Unix(tokio::net::UnixListener),
+}
+
+enum Accepted {
+    Tcp(tokio::net::TcpStream, SocketAddr),
+    Unix(tokio::net::UnixStream),
+}
+
+impl Acceptor {
+    fn new(listener: &Listener) -> std::io::Result<Self> {
+        Ok(match listener {
+            Listener::Tcp(l) => Acceptor::Tcp(tokio::net::TcpListener::from_std(l.try_clone()?)?),
+            Listener::Unix { listener, .. } => {
+                Acceptor::Unix(tokio::net::UnixListener::from_std(listener.try_clone()?)?)
+            }
+        })
+    }
+
+    async fn accept(&self) -> std::io::Result<Accepted> {
+        match self {
+            Acceptor::Tcp(l) => l.accept().await.map(|(s, peer)| Accepted::Tcp(s, peer)),
+            Acceptor::Unix(l) => l.accept().await.map(|(s, _)| Accepted::Unix(s)),
+        }
+    }
+}
+
+fn spawn_signal_listener(shutdown: ShutdownHandle) -> Result<(), Error> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate())?;
+    let mut int = signal(SignalKind::interrupt())?;
+    tokio::spawn(async move {
+        tokio::select! {
+            _ = term.recv() => tracing::info!("SIGTERM: shutting down gracefully"),
+            _ = int.recv() => tracing::info!("SIGINT: shutting down gracefully"),
+            () = shutdown.wait() => return,
+        }
+        shutdown.shutdown();
+    });
+    Ok(())
+}
