@@ -190,4 +190,24 @@ pub mod __private {
     pub fn into_response<T: IntoResponse>(value: T) -> Response {
         value.into_response()
     }
+
+    /// Runs a plain (blocking) handler fn on tokio's blocking pool; a panic
+    /// in it is resumed here, where the server catches it like any other
+    /// handler panic.
+    pub async fn run_blocking<F, R>(f: F) -> R
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        match tokio::task::spawn_blocking(f).await {
+            Ok(value) => value,
+            Err(err) => match err.try_into_panic() {
+                Ok(payload) => std::panic::resume_unwind(payload),
+                // Only when the runtime shuts down under the handler.
+                Err(_) => std::panic::resume_unwind(Box::new(
+                    "the blocking handler was cancelled: the runtime is shutting down",
+                )),
+            },
+        }
+    }
 }

@@ -63,7 +63,7 @@ use connection::{Connection, Outcome, Shared};
 /// # }
 /// ```
 pub struct Server {
-    listener: Listener,
+    listener: Option<Listener>,
     config: ServerConfig,
     state: http::Extensions,
     peer_filter: Option<PeerFilter>,
@@ -74,6 +74,12 @@ pub struct Server {
 }
 
 type ServiceAction = Box<dyn FnMut() + Send + 'static>;
+
+impl Default for Server {
+    fn default() -> Self {
+        Self::new()
+    }
+}
 
 impl std::fmt::Debug for Server {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -120,7 +126,17 @@ impl Server {
     /// Serves on a listener you created.
     pub fn from_listener(listener: Listener) -> Self {
         Self {
-            listener,
+            listener: Some(listener),
+            ..Self::new()
+        }
+    }
+
+    /// A server with no listening socket yet: set limits and state, then
+    /// serve single connections with [`serve_io`](Self::serve_io) (tests,
+    /// custom transports). [`serve`](Self::serve) needs a listener.
+    pub fn new() -> Self {
+        Self {
+            listener: None,
             config: ServerConfig::default(),
             state: http::Extensions::new(),
             peer_filter: None,
@@ -145,22 +161,23 @@ impl Server {
         })
     }
 
-    /// The address served.
-    pub fn local_addr(&self) -> std::io::Result<BindAddr> {
-        self.listener.local_addr()
+    /// The address served; `None` without a listener.
+    pub fn local_addr(&self) -> Option<BindAddr> {
+        self.listener.as_ref().and_then(|l| l.local_addr().ok())
     }
 
     /// The TCP address served, when it is TCP: handy after binding port 0.
     pub fn tcp_addr(&self) -> Option<SocketAddr> {
-        match self.listener.local_addr() {
-            Ok(BindAddr::Tcp(addr)) => Some(addr),
+        match self.local_addr() {
+            Some(BindAddr::Tcp(addr)) => Some(addr),
             _ => None,
         }
     }
 
-    /// The listening socket's file descriptor (the seed's `fileno()`).
-    pub fn fileno(&self) -> RawFd {
-        self.listener.as_raw_fd()
+    /// The listening socket's file descriptor (the seed's `fileno()`);
+    /// `None` without a listener.
+    pub fn fileno(&self) -> Option<RawFd> {
+        self.listener.as_ref().map(AsRawFd::as_raw_fd)
     }
 
     /// A handle that stops the server gracefully from anywhere.
@@ -298,14 +315,34 @@ impl Server {
         self.run(handler).await
     }
 
+    /// Serves one already-connected stream (any `AsyncRead + AsyncWrite`:
+    /// a socket you accepted yourself, an in-memory duplex in tests) with
+    /// this server's limits and state, until the connection ends. Shutdown
+    /// handles and signals do not apply to it.
+    pub async fn serve_io<H, IO>(&self, io: IO, handler: H)
+    where
+        H: Handler,
+        IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    {
+        let shared = Arc::new(Shared {
+            handler: Arc::new(handler),
+            config: self.config.clone(),
+            state: Arc::new(self.state.clone()),
+        });
+        let never = Box::pin(std::future::pending());
+        Connection::new(io, shared, never).run().await;
+    }
+
     async fn run<H: Handler>(mut self, handler: H) -> Result<(), Error> {
+        let Some(listener) = self.listener.take() else {
+            return Err(Error::NoListener);
+        };
         if let Some(mode) = self.unix_mode {
-            self.listener.set_unix_mode(mode)?;
+            listener.set_unix_mode(mode)?;
         }
-        self.listener.set_nonblocking()?;
-        let accept = Acceptor::new(&self.listener)?;
-        let addr = self
-            .listener
+        listener.set_nonblocking()?;
+        let accept = Acceptor::new(&listener)?;
+        let addr = listener
             .local_addr()
             .map(|a| a.to_string())
             .unwrap_or_default();
@@ -338,9 +375,14 @@ impl Server {
                         action();
                     }
                 }
-                permit = Arc::clone(&slots).acquire_owned() => {
-                    let Ok(permit) = permit else { break };
-                    let stream = match accept.accept().await {
+                // A free connection slot, then a connection: both inside the
+                // select, so shutdown interrupts the wait.
+                accepted = async {
+                    let permit = Arc::clone(&slots).acquire_owned().await;
+                    (permit, accept.accept().await)
+                } => {
+                    let (Ok(permit), accepted) = accepted else { break };
+                    let stream = match accepted {
                         Ok(stream) => stream,
                         Err(err) => {
                             // EMFILE and friends: back off instead of spinning.
@@ -385,7 +427,7 @@ impl Server {
         }
         if let Listener::Unix {
             path: Some(path), ..
-        } = &self.listener
+        } = &listener
         {
             let _ = std::fs::remove_file(path);
         }
@@ -416,22 +458,6 @@ async fn serve_one<H, IO>(
         Outcome::Io(err) => tracing::warn!(%peer, error = %err, "connection failed"),
         other => tracing::warn!(%peer, outcome = ?other, "connection closed"),
     }
-}
-
-/// Serves a single already-connected stream (any `AsyncRead + AsyncWrite`,
-/// e.g. an in-memory duplex in tests) until it ends.
-pub async fn serve_connection<H, IO>(io: IO, handler: H)
-where
-    H: Handler,
-    IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
-{
-    let shared = Arc::new(Shared {
-        handler: Arc::new(handler),
-        config: ServerConfig::default(),
-        state: Arc::new(http::Extensions::new()),
-    });
-    let never = Box::pin(std::future::pending());
-    Connection::new(io, shared, never).run().await;
 }
 
 enum Acceptor {
