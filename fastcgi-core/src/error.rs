@@ -6,7 +6,10 @@ use std::path::PathBuf;
 pub use crate::protocol::ProtocolError;
 
 /// Why a server could not start or stopped with an error.
-#[derive(Debug, thiserror::Error)]
+///
+/// Its `Debug` output is the message itself, so `fn main() -> Result<(),
+/// fastcgi::Error>` prints something a person can act on.
+#[derive(thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// `Server::from_env` found no socket to listen on.
@@ -58,4 +61,11 @@ pub enum Error {
     /// Another I/O failure of the listening socket.
     #[error("listening socket: {0}")]
     Io(#[from] io::Error),
+}
+
+impl std::fmt::Debug for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Every message already includes its cause.
+        std::fmt::Display::fmt(self, f)
+    }
 }

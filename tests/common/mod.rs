@@ -142,6 +142,16 @@ impl RawPeer<Box<dyn Stream>> {
     }
 }
 
+impl<S> RawPeer<S> {
+    pub fn from_stream(stream: S) -> Self {
+        RawPeer {
+            stream,
+            decoder: RecordDecoder::new(),
+            backlog: Default::default(),
+        }
+    }
+}
+
 pub fn params(pairs: &[(&str, &str)]) -> Params {
     pairs.iter().copied().collect()
 }
@@ -277,4 +287,28 @@ pub fn complete() -> u8 {
 
 pub fn bytes(b: &'static [u8]) -> Bytes {
     Bytes::from_static(b)
+}
+
+/// The path of a built example (`cargo test` builds every example first).
+pub fn example_path(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let profile_dir = exe.parent().and_then(|deps| deps.parent()).unwrap();
+    let path = profile_dir.join("examples").join(name);
+    assert!(
+        path.exists(),
+        "{} is missing: build it with `cargo build --example {name}`",
+        path.display()
+    );
+    path
+}
+
+/// Kills a child process when dropped, so a failing test leaves nothing
+/// running.
+pub struct ChildGuard(pub std::process::Child);
+
+impl Drop for ChildGuard {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }

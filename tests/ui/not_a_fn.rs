@@ -1,0 +1,6 @@
+use fastcgi::prelude::*;
+
+#[fcgi_handler]
+struct Hello;
+
+fn main() {}
