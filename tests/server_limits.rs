@@ -343,3 +343,47 @@ async fn a_thousand_idle_connections_do_not_stop_service() {
     drop(idle);
     server.stop().await;
 }
+
+#[tokio::test]
+async fn a_stalled_write_closes_the_connection() {
+    let probes = Arc::new(Probes::default());
+    let server = TestServer::start(
+        Server::bind("127.0.0.1:0")
+            .unwrap()
+            .write_timeout(Duration::from_millis(300)),
+        app(Arc::clone(&probes)),
+    );
+    let mut peer = server.connect().await;
+    peer.request(1, true, &[("QUERY_STRING", "mode=big&n=268435456")], b"")
+        .await;
+    // Never read: once the socket buffers fill, writes stall and the
+    // server gives up on the connection, which cancels the handler.
+    tokio::time::timeout(LIMIT, async {
+        while probes.big_written.load(Ordering::SeqCst) == 0
+            || probes.running.load(Ordering::SeqCst) != 0
+        {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await
+    .expect("the handler kept running on a connection nobody reads");
+    drop(peer);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn service_actions_run_while_serving() {
+    let ticks = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = Arc::clone(&ticks);
+    let server = TestServer::start(
+        Server::bind("127.0.0.1:0")
+            .unwrap()
+            .service_actions(Duration::from_millis(20), move || {
+                counter.fetch_add(1, Ordering::SeqCst);
+            }),
+        app(Arc::default()),
+    );
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    server.stop().await;
+    assert!(ticks.load(Ordering::SeqCst) >= 5);
+}

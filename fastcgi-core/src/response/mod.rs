@@ -11,6 +11,7 @@ mod html;
 mod into_response;
 mod redirect;
 mod stream;
+mod unfold;
 mod writer;
 
 pub use body::{BoxError, ResponseBody};
@@ -19,6 +20,7 @@ pub use html::Html;
 pub use into_response::{IntoResponse, ResponseHeaders};
 pub use redirect::{InvalidRedirect, Redirect};
 pub use stream::{Ndjson, StreamBody, TryNdjson};
+pub use unfold::{Unfold, unfold};
 pub use writer::ResponseWriter;
 
 pub(crate) use into_response::{ServerLog, internal_error};

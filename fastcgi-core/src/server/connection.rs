@@ -514,6 +514,11 @@ where
                 Phase::Running(future) => (future, false),
                 Phase::Aborting(future) => (future, true),
             };
+            let key = slot.key;
+            let _current = crate::log::enter(|| RequestOutput {
+                conn: Arc::clone(&self.output),
+                key,
+            });
             match catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(cx))) {
                 Ok(Poll::Pending) if !last_chance => index += 1,
                 Ok(_) => {
