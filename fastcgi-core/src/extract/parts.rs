@@ -22,6 +22,15 @@ impl FromRequestParts for RequestParts {
     }
 }
 
+/// The request's FCGI_STDERR; see [`Stderr`](crate::response::Stderr).
+impl FromRequestParts for crate::response::Stderr {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &RequestParts) -> Result<Self, Infallible> {
+        Ok(parts.stderr())
+    }
+}
+
 impl FromRequestParts for AbortSignal {
     type Rejection = Infallible;
 

@@ -28,6 +28,9 @@ pub struct RequestParts {
     pub(crate) environ: Environ,
     pub(crate) abort: AbortSignal,
     pub(crate) state: Arc<http::Extensions>,
+    /// The connection's output, for [`Stderr`](crate::response::Stderr);
+    /// `None` for a request built by hand.
+    pub(crate) output: Option<crate::response::RequestOutput>,
 }
 
 impl RequestParts {
@@ -41,6 +44,7 @@ impl RequestParts {
             environ,
             abort: AbortSignal::new(),
             state: Arc::new(http::Extensions::new()),
+            output: None,
         }
     }
 
@@ -69,6 +73,11 @@ impl RequestParts {
     /// The request's abort signal.
     pub fn abort_signal(&self) -> &AbortSignal {
         &self.abort
+    }
+
+    /// A handle on the request's FCGI_STDERR.
+    pub fn stderr(&self) -> crate::response::Stderr {
+        crate::response::Stderr::new(self.output.clone())
     }
 
     /// Application state registered with `Server::with_state`, by type.

@@ -90,6 +90,14 @@ impl IntoResponse for () {
     }
 }
 
+/// A 500, with the error on the request's FCGI_STDERR (the web server's
+/// error log): lets blocking handlers return `std::io::Result<()>`.
+impl IntoResponse for std::io::Error {
+    fn into_response(self) -> Response {
+        internal_error(&format!("I/O error: {self}"))
+    }
+}
+
 impl IntoResponse for Infallible {
     fn into_response(self) -> Response {
         match self {}

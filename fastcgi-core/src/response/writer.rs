@@ -16,7 +16,7 @@ use crate::server::output::{ConnOutput, OutputClosed, RequestKey};
 
 /// The largest piece of one `write` appended before waiting for the
 /// connection to drain: keeps a huge write from growing the buffer.
-const WRITE_PIECE: usize = 64 * 1024;
+pub(crate) const WRITE_PIECE: usize = 64 * 1024;
 
 /// Writes a request's output (FCGI_STDOUT, FCGI_STDERR) by hand, for full
 /// control over a response: take it as a handler argument.
@@ -71,7 +71,7 @@ impl std::fmt::Debug for RequestOutput {
     }
 }
 
-fn closed_error(err: OutputClosed) -> io::Error {
+pub(crate) fn closed_error(err: OutputClosed) -> io::Error {
     match err {
         OutputClosed::Connection => io::Error::new(
             io::ErrorKind::BrokenPipe,

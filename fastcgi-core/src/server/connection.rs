@@ -453,6 +453,7 @@ where
                 environ,
                 abort: slot.abort.clone(),
                 state: Arc::clone(&self.shared.state),
+                output: Some(output.clone()),
             },
             body: slot.stdin_reader.take(),
             data: slot.data.as_mut().and_then(|(_, reader)| reader.take()),

@@ -341,11 +341,15 @@ impl Server {
             listener.set_unix_mode(mode)?;
         }
         listener.set_nonblocking()?;
-        let accept = Acceptor::new(&listener)?;
         let addr = listener
             .local_addr()
             .map(|a| a.to_string())
             .unwrap_or_default();
+        let socket_file = match &listener {
+            Listener::Unix { path, .. } => path.clone(),
+            Listener::Tcp(_) => None,
+        };
+        let accept = Acceptor::new(listener)?;
         tracing::info!(%addr, "serving FastCGI");
         let shared = Arc::new(Shared {
             handler: Arc::new(handler),
@@ -425,10 +429,8 @@ impl Server {
             );
             connections.shutdown().await;
         }
-        if let Listener::Unix {
-            path: Some(path), ..
-        } = &listener
-        {
+        drop(accept);
+        if let Some(path) = socket_file {
             let _ = std::fs::remove_file(path);
         }
         Ok(())
@@ -471,11 +473,11 @@ enum Accepted {
 }
 
 impl Acceptor {
-    fn new(listener: &Listener) -> std::io::Result<Self> {
+    fn new(listener: Listener) -> std::io::Result<Self> {
         Ok(match listener {
-            Listener::Tcp(l) => Acceptor::Tcp(tokio::net::TcpListener::from_std(l.try_clone()?)?),
+            Listener::Tcp(l) => Acceptor::Tcp(tokio::net::TcpListener::from_std(l)?),
             Listener::Unix { listener, .. } => {
-                Acceptor::Unix(tokio::net::UnixListener::from_std(listener.try_clone()?)?)
+                Acceptor::Unix(tokio::net::UnixListener::from_std(listener)?)
             }
         })
     }
