@@ -1,15 +1,19 @@
-//! The seed's first example: answers every request with its environ as a
-//! JSON object.
+//! The seed's first example: answers every request with its environ (the
+//! CGI meta-variables the web server sent) as a JSON object.
 //!
 //! ```sh
 //! FCGI_BIND=127.0.0.1:9000 cargo run --example hello
 //! ```
 
-use fastcgi::handler::from_fn;
 use fastcgi::prelude::*;
+
+/// Every request gets its own params back, as JSON.
+#[fcgi_handler]
+async fn hello(environ: Environ) -> Json<Environ> {
+    Json(environ)
+}
 
 #[tokio::main]
 async fn main() -> Result<(), fastcgi::Error> {
-    let hello = from_fn(|request: Request| async move { Json(request.environ().clone()) });
     Server::from_env()?.serve(hello).await
 }

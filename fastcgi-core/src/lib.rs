@@ -12,16 +12,28 @@
 //!   of CGI meta-variables, the body stream, the abort signal.
 //! - [`extract`]: how handler arguments are taken from the request.
 //! - [`handler`]: the [`Handler`](handler::Handler) trait the server calls.
+//! - [`log`]: a `tracing` layer that routes a request's log events to its
+//!   FCGI_STDERR, into the web server's error log.
+//! - [`path`]: joining a client-chosen path onto a directory without leaving it.
 //! - [`response`]: what handlers return ([`IntoResponse`](response::IntoResponse))
 //!   and the CGI writer that sends it.
+//! - [`client`]: the other side of the protocol, what a web server does:
+//!   connections that send requests and read responses, for tools, load
+//!   generators and development front ends.
+//! - [`testing`]: [`TestClient`](testing::TestClient), which drives a handler
+//!   through real FastCGI records over an in-memory stream, for handler tests.
 
 mod blocking;
+pub mod client;
 mod error;
 pub mod extract;
 pub mod handler;
+pub mod log;
+pub mod path;
 pub mod protocol;
 pub mod request;
 pub mod response;
 pub mod server;
+pub mod testing;
 
 pub use error::{Error, ProtocolError};

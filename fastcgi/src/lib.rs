@@ -1,12 +1,200 @@
 //! Write FastCGI applications for nginx, Apache and lighttpd as annotated
 //! async fns, on tokio.
 //!
-//! This is the crate users depend on: it re-exports the protocol codec and
-//! server runtime of [`fastcgi_core`] and the `#[fcgi_handler]` attribute.
+//! This is the crate applications depend on: it re-exports the protocol
+//! codec and server runtime of [`fastcgi_core`] and the
+//! [`#[fcgi_handler]`](macro@fcgi_handler) attribute. The tour below goes
+//! from a first handler to its tests.
+//!
+//! # A first handler
+//!
+//! ```no_run
+//! use fastcgi::prelude::*;
+//!
+//! /// Answers every request with its CGI meta-variables, as JSON.
+//! #[fcgi_handler]
+//! async fn hello(environ: Environ) -> Json<Environ> {
+//!     Json(environ)
+//! }
+//!
+//! #[tokio::main]
+//! async fn main() -> Result<(), fastcgi::Error> {
+//!     Server::from_env()?.serve(hello).await
+//! }
+//! ```
+//!
+//! [`Server::from_env`](server::Server::from_env) listens where the process
+//! was told to: systemd socket activation, then `FCGI_BIND`
+//! (`127.0.0.1:9000` or `unix:/run/app.sock`), then fd 0 when the web
+//! server (or spawn-fcgi) passed a listening socket there. Point nginx at it
+//! with `fastcgi_pass 127.0.0.1:9000;` and `include fastcgi_params;`.
+//!
+//! `#[fcgi_handler]` turns `fn hello` into a unit struct `hello`, the value
+//! given to `serve`, which implements [`Handler`](handler::Handler). The fn
+//! itself becomes `hello::handle`, unchanged, for tests.
+//!
+//! # Arguments: by type or by name
+//!
+//! ```
+//! use std::path::PathBuf;
+//! use fastcgi::prelude::*;
+//!
+//! #[derive(serde::Deserialize)]
+//! struct Listing {
+//!     path: String,
+//! }
+//!
+//! #[fcgi_handler]
+//! async fn dir_listing(
+//!     document_root: PathBuf,                   // DOCUMENT_ROOT, parsed
+//!     http_user_agent: Option<String>,          // HTTP_USER_AGENT, if sent
+//!     #[fcgi(name = "HTTP_X_FORWARDED_FOR")]    // another meta-variable
+//!     forwarded_for: Option<String>,
+//!     Query(listing): Query<Listing>,           // QUERY_STRING, deserialized
+//! ) -> Result<String, StatusCode> {
+//!     if listing.path.contains("..") {
+//!         return Err(StatusCode::FORBIDDEN);
+//!     }
+//!     Ok(format!("{}/{}", document_root.display(), listing.path))
+//! }
+//! ```
+//!
+//! - An argument whose type is an extractor is taken **by type**: the
+//!   params-only [`Environ`](request::Environ), [`Query`](extract::Query),
+//!   [`State`](extract::State), [`AbortSignal`](request::AbortSignal),
+//!   [`RequestParts`](request::RequestParts); or one that consumes the body
+//!   or the request: [`Body`](request::Body), `Bytes`, `Vec<u8>`,
+//!   [`Text`](extract::Text), [`Json`](extract::Json),
+//!   [`Form`](extract::Form), [`Data`](extract::Data),
+//!   [`ResponseWriter`](response::ResponseWriter),
+//!   [`Request`](request::Request). Patterns such as `Query(listing)` or
+//!   `_` destructure or drop it.
+//! - Any other argument is taken **by name**: the CGI meta-variable named
+//!   after it, upper-cased (`document_root` reads `DOCUMENT_ROOT`; a raw
+//!   identifier's `r#` and leading underscores are dropped, so
+//!   `_remote_addr` reads `REMOTE_ADDR`), parsed with `FromStr`. `Option<T>`
+//!   makes it optional. `#[fcgi(name = "HTTP_X_FORWARDED_FOR")]` reads
+//!   another one.
+//! - A missing meta-variable answers 500 and explains itself on
+//!   FCGI_STDERR, in the web server's error log; an unparsable one answers
+//!   400 when the client chose its value (`HTTP_*`, `QUERY_STRING`...) and
+//!   500 otherwise. A failed extractor answers with its rejection (a bad
+//!   query 400, a body that is not JSON 415...). The fn is not called.
+//!
+//! Arguments are taken in order, so put at most one body-consuming
+//! extractor, last. Since the fn's name becomes a value, no argument may
+//! share it: name handlers after what they do (`show_document_root`).
+//!
+//! # Return values
+//!
+//! Anything that implements [`IntoResponse`](response::IntoResponse): text,
+//! bytes, `Json<T>`, `Html<T>`, a `StatusCode`, `(StatusCode, T)`, a
+//! [`Redirect`](response::Redirect), streams of chunks or NDJSON records,
+//! `Result<T, E>` of two of them, `impl IntoResponse`, or a whole
+//! [`Response`](response::Response).
+//!
+//! # Plain fns
+//!
+//! A fn without `async` runs on tokio's blocking pool, after its arguments
+//! are taken: blocking I/O is fine there, such as reading the body with
+//! `std::io::Read`.
+//!
+//! ```
+//! use std::io::Read;
+//! use fastcgi::prelude::*;
+//!
+//! #[fcgi_handler]
+//! fn count_bytes(mut body: Body) -> Result<String, StatusCode> {
+//!     let mut buf = Vec::new();
+//!     body.read_to_end(&mut buf).map_err(|_| StatusCode::BAD_REQUEST)?;
+//!     Ok(buf.len().to_string())
+//! }
+//! ```
+//!
+//! # Testing handlers
+//!
+//! Call the fn itself as `NAME::handle`, or the whole handler, extraction
+//! included, with a request built by hand:
+//!
+//! ```
+//! use fastcgi::prelude::*;
+//!
+//! #[derive(serde::Deserialize, serde::Serialize)]
+//! struct Item {
+//!     name: String,
+//!     n: u32,
+//! }
+//!
+//! #[fcgi_handler]
+//! async fn double(Json(mut item): Json<Item>) -> Json<Item> {
+//!     item.n *= 2;
+//!     Json(item)
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! // The fn, as written.
+//! let Json(item) = double::handle(Json(Item { name: "a".into(), n: 2 })).await;
+//! assert_eq!(item.n, 4);
+//!
+//! // The handler, as the server calls it.
+//! let environ: Environ = [("CONTENT_TYPE", "application/json")].into_iter().collect();
+//! let request = Request::new(RequestParts::new(environ), Body::from_bytes(r#"{"name":"a","n":21}"#));
+//! let response = double.call(request).await;
+//! assert_eq!(response.status(), StatusCode::OK);
+//! assert_eq!(response.body().as_bytes(), Some(&br#"{"name":"a","n":42}"#[..]));
+//!
+//! // A request the extractor refuses: the fn is not called.
+//! let request = Request::new(RequestParts::new(Environ::default()), Body::from_bytes("{}"));
+//! assert_eq!(double.call(request).await.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+//! # }
+//! ```
+//!
+//! To see exactly what the web server would get (CGI headers, body, and
+//! the lines written to FCGI_STDERR for its error log), serve the handler
+//! to a [`TestClient`](testing::TestClient), which speaks real FastCGI over
+//! an in-memory connection:
+//!
+//! ```
+//! use std::path::PathBuf;
+//! use fastcgi::prelude::*;
+//! use fastcgi::testing::TestClient;
+//!
+//! #[fcgi_handler]
+//! async fn script(script_filename: PathBuf) -> String {
+//!     script_filename.display().to_string()
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), fastcgi::client::ClientError> {
+//! let client = TestClient::new(script);
+//! let response = client.get("/index.php").param("SCRIPT_FILENAME", "/srv/index.php").await?;
+//! assert_eq!(response.text(), "/srv/index.php");
+//!
+//! // Without SCRIPT_FILENAME: a 500, and the reason in the web server's log.
+//! let response = client.get("/index.php").await?;
+//! assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+//! assert!(response.stderr_text().contains("fastcgi_param SCRIPT_FILENAME"));
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Where next
+//!
+//! - [`server`]: listening, limits, application state, shutdown.
+//! - [`extract`]: writing your own extractor.
+//! - [`response`]: streaming, redirects, the low-level writer.
+//! - [`path`]: joining a client-chosen path onto a directory safely.
+//! - [`log`]: routing `tracing` events to the web server's error log.
+//! - [`testing`] and [`client`]: driving handlers and servers as a web
+//!   server would.
+//! - [`protocol`]: the sans-io FastCGI codec underneath.
 
 pub use fastcgi_core::{
-    Error, ProtocolError, extract, handler, protocol, request, response, server,
+    Error, ProtocolError, client, extract, handler, log, path, protocol, request, response, server,
+    testing,
 };
+pub use fastcgi_macros::fcgi_handler;
 
 /// Everything a typical application uses.
 pub mod prelude {
@@ -18,4 +206,17 @@ pub mod prelude {
         TryNdjson,
     };
     pub use fastcgi_core::server::Server;
+    pub use fastcgi_macros::fcgi_handler;
+}
+
+#[doc(hidden)]
+pub mod __private {
+    //! What `#[fcgi_handler]` expands to; not a public API. The expansion
+    //! reaches everything through here, so the public modules can move
+    //! without breaking it.
+
+    pub use fastcgi_core::extract::__private::*;
+    pub use fastcgi_core::handler::Handler;
+    pub use fastcgi_core::request::Request;
+    pub use fastcgi_core::response::Response;
 }

@@ -312,3 +312,57 @@ impl Drop for ChildGuard {
         let _ = self.0.wait();
     }
 }
+
+/// An example app started on a unix socket of its own, killed on drop.
+pub struct ExampleApp {
+    pub socket: PathBuf,
+    pub dir: PathBuf,
+    _child: ChildGuard,
+}
+
+impl ExampleApp {
+    pub async fn start(name: &str, env: &[(&str, &str)]) -> Self {
+        let dir = temp_dir(&format!("example-{name}"));
+        let socket = dir.join("app.sock");
+        let mut command = std::process::Command::new(example_path(name));
+        command
+            .env("FCGI_BIND", format!("unix:{}", socket.display()))
+            .env_remove("LISTEN_FDS")
+            .stdin(std::process::Stdio::null());
+        for (k, v) in env {
+            command.env(k, v);
+        }
+        let child = ChildGuard(command.spawn().unwrap());
+        for _ in 0..200 {
+            if tokio::net::UnixStream::connect(&socket).await.is_ok() {
+                return Self {
+                    socket,
+                    dir,
+                    _child: child,
+                };
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        panic!(
+            "example {name} did not start listening on {}",
+            socket.display()
+        );
+    }
+
+    pub async fn connect(&self) -> RawPeer<tokio::net::UnixStream> {
+        RawPeer::from_stream(tokio::net::UnixStream::connect(&self.socket).await.unwrap())
+    }
+
+    /// One request on a fresh connection.
+    pub async fn get(&self, pairs: &[(&str, &str)], body: &[u8]) -> RawResponse {
+        let mut peer = self.connect().await;
+        peer.request(1, true, pairs, body).await;
+        peer.response(1).await
+    }
+}
+
+impl Drop for ExampleApp {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}

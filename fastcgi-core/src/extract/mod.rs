@@ -178,6 +178,24 @@ pub mod __private {
         }
     }
 
+    /// The markers of arguments that can be taken without a name: by type.
+    #[diagnostic::on_unimplemented(
+        message = "this argument's type is read by name, from a CGI meta-variable, but a pattern has no name",
+        label = "a pattern argument must be an extractor",
+        note = "bind the argument to a name (`remote_addr: IpAddr` reads REMOTE_ADDR), or name the meta-variable with `#[fcgi(name = \"REMOTE_ADDR\")]` before the pattern"
+    )]
+    pub trait ByType {}
+    impl ByType for ViaParts {}
+    impl ByType for ViaRequest {}
+
+    /// Takes an argument written as a pattern (`Query(q)`, `_`): by type
+    /// only, since it has no name to read a meta-variable by.
+    pub async fn extract_by_type<M: ByType, T: HandlerArg<M>>(
+        request: &mut Request,
+    ) -> Result<T, Response> {
+        T::extract(request, "").await
+    }
+
     /// Pins the inferred marker of a handler argument's type.
     pub async fn extract<M, T: HandlerArg<M>>(
         request: &mut Request,

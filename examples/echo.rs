@@ -1,0 +1,113 @@
+//! The conformance app every implementation answers to
+//! (`shared/echo-contract.md`): test suites, ours and others', drive it.
+//!
+//! It listens where `Server::from_env()` decides: `FCGI_BIND=127.0.0.1:9000`
+//! or `FCGI_BIND=unix:/path`, systemd socket activation, or a listening
+//! socket on fd 0. What it answers depends on the query's `mode`:
+//!
+//! | mode | response |
+//! | --- | --- |
+//! | `env` or absent | the params as a JSON object |
+//! | `body` | the request body, verbatim |
+//! | `bytes&n=N` | N bytes, byte i = i % 251 |
+//! | `sleep&ms=M` | `slept M` after M ms, without blocking other requests |
+//! | `stream&n=K&ms=M` | K NDJSON lines `{"i":I}`, M ms apart, each flushed; stops when aborted |
+//! | `stderr&msg=S` | writes S to FCGI_STDERR, answers `ok` |
+//! | `redirect&to=T` | a local redirect for a path, a 302 client redirect for a URL |
+//! | `status&code=C` | status C with a text body |
+//! | `panic` | the handler panics: 500, and the app keeps serving |
+//! | `json` | `{"name":"echo","n":3,"tags":["a","b"]}` from a typed value |
+
+use std::time::Duration;
+
+use fastcgi::prelude::*;
+use fastcgi::response::Stderr;
+use serde::{Deserialize, Serialize};
+
+/// The query string, every key optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct EchoQuery {
+    mode: Option<String>,
+    n: u64,
+    ms: u64,
+    msg: String,
+    to: String,
+    code: u16,
+}
+
+#[derive(Serialize)]
+struct Typed {
+    name: &'static str,
+    n: u32,
+    tags: [&'static str; 2],
+}
+
+#[derive(Serialize)]
+struct Line {
+    i: u64,
+}
+
+/// Answers according to the contract's `mode`.
+#[fcgi_handler]
+async fn echo(
+    Query(q): Query<EchoQuery>,
+    environ: Environ,
+    abort: AbortSignal,
+    stderr: Stderr,
+    body: Body,
+) -> Response {
+    match q.mode.as_deref().unwrap_or("env") {
+        "env" => Json(environ).into_response(),
+        "body" => match body.to_bytes(usize::MAX).await {
+            Ok(bytes) => bytes.into_response(),
+            Err(err) => (StatusCode::BAD_REQUEST, err.to_string()).into_response(),
+        },
+        "bytes" => (0..q.n)
+            .map(|i| (i % 251) as u8)
+            .collect::<Vec<u8>>()
+            .into_response(),
+        "sleep" => {
+            tokio::time::sleep(Duration::from_millis(q.ms)).await;
+            format!("slept {}", q.ms).into_response()
+        }
+        "stream" => {
+            let (count, pause) = (q.n, Duration::from_millis(q.ms));
+            Ndjson(fastcgi::response::unfold(0, move |i| {
+                let abort = abort.clone();
+                async move {
+                    if i >= count || abort.is_aborted() {
+                        return None;
+                    }
+                    if i > 0 {
+                        tokio::time::sleep(pause).await;
+                    }
+                    Some((Line { i }, i + 1))
+                }
+            }))
+            .into_response()
+        }
+        "stderr" => match stderr.write(&q.msg).await {
+            Ok(()) => "ok".into_response(),
+            Err(err) => (StatusCode::INTERNAL_SERVER_ERROR, err.to_string()).into_response(),
+        },
+        "redirect" => Redirect::to(&q.to).into_response(),
+        "status" => match StatusCode::from_u16(q.code) {
+            Ok(code) => (code, format!("status {}\n", code.as_u16())).into_response(),
+            Err(_) => (StatusCode::BAD_REQUEST, "code must be 100..=999\n").into_response(),
+        },
+        "panic" => panic!("echo: panic requested"),
+        "json" => Json(Typed {
+            name: "echo",
+            n: 3,
+            tags: ["a", "b"],
+        })
+        .into_response(),
+        other => (StatusCode::NOT_FOUND, format!("unknown mode {other:?}\n")).into_response(),
+    }
+}
+
+#[tokio::main]
+async fn main() -> Result<(), fastcgi::Error> {
+    Server::from_env()?.serve(echo).await
+}

@@ -1,0 +1,33 @@
+//! A blocking handler, the seed's `FcgiHandler`/`FcgiServer` pair: a plain
+//! `fn` runs on tokio's blocking pool, where `std::io` reads and writes are
+//! fine.
+//!
+//! ```sh
+//! FCGI_BIND=127.0.0.1:9000 cargo run --example sync_hello
+//! ```
+
+use std::io::{Read, Write};
+
+use fastcgi::prelude::*;
+
+/// Reads the body with `std::io::Read` and writes the response with
+/// `std::io::Write`, the seed's `read()` and `write()`.
+#[fcgi_handler]
+fn sync_hello(environ: Environ, mut body: Body, mut out: ResponseWriter) -> std::io::Result<()> {
+    let mut text = String::new();
+    body.read_to_string(&mut text)?;
+    let method = environ.request_method().unwrap_or("GET");
+    write!(
+        out,
+        "Status: 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+    )?;
+    writeln!(out, "Hello from a blocking handler: {method}")?;
+    writeln!(out, "you sent {} bytes", text.len())?;
+    // `Write::flush` blocks; the writer's inherent `flush` is the async one.
+    Write::flush(&mut out)
+}
+
+#[tokio::main]
+async fn main() -> Result<(), fastcgi::Error> {
+    Server::from_env()?.serve(sync_hello).await
+}
