@@ -24,6 +24,8 @@
 //!   through real FastCGI records over an in-memory stream, for handler tests.
 
 mod blocking;
+#[cfg(feature = "dev-http")]
+pub mod dev;
 pub mod client;
 mod error;
 pub mod extract;

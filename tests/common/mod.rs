@@ -1,7 +1,7 @@
 //! Test support: a raw FastCGI peer that speaks records over a real socket,
 //! and a server running on 127.0.0.1 or a unix socket for the test.
 
-#![allow(dead_code)]
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 pub mod app;
 

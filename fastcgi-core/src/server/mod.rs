@@ -71,6 +71,8 @@ pub struct Server {
     handle_signals: bool,
     service: Option<(Duration, ServiceAction)>,
     unix_mode: Option<u32>,
+    /// `FCGI_DEV_HTTP`: also serve the development HTTP front here.
+    dev_http: Option<SocketAddr>,
 }
 
 type ServiceAction = Box<dyn FnMut() + Send + 'static>;
@@ -102,18 +104,27 @@ impl Server {
     ///
     /// Anything else is [`Error::NoListener`], which names these three.
     /// `FCGI_WEB_SERVER_ADDRS`, when set, limits which TCP peers may connect.
+    ///
+    /// For development, `FCGI_DEV_HTTP=127.0.0.1:8080` (with the `dev-http`
+    /// feature) also serves HTTP there through the
+    /// [development front](crate::dev), and listens for FastCGI on a free
+    /// local port when none of the three is given.
     pub fn from_env() -> Result<Self, Error> {
+        let dev_http = dev_http_from_env()?;
         let listener = if let Some(listener) = Listener::from_systemd()? {
             listener
         } else if let Ok(bind) = std::env::var("FCGI_BIND") {
             Listener::bind(&bind.parse()?)?
         } else if let Some(listener) = Listener::from_stdin()? {
             listener
+        } else if dev_http.is_some() {
+            Listener::bind(&BindAddr::Tcp(SocketAddr::from(([127, 0, 0, 1], 0))))?
         } else {
             return Err(Error::NoListener);
         };
         let mut server = Self::from_listener(listener);
         server.peer_filter = PeerFilter::from_env()?;
+        server.dev_http = dev_http;
         Ok(server)
     }
 
@@ -144,6 +155,7 @@ impl Server {
             handle_signals: true,
             service: None,
             unix_mode: None,
+            dev_http: None,
         }
     }
 
@@ -341,6 +353,9 @@ impl Server {
             listener.set_unix_mode(mode)?;
         }
         listener.set_nonblocking()?;
+        if let Some(http) = self.dev_http {
+            start_dev_front(http, &listener, self.shutdown.clone()).await?;
+        }
         let addr = listener
             .local_addr()
             .map(|a| a.to_string())
@@ -488,6 +503,60 @@ impl Acceptor {
             Acceptor::Unix(l) => l.accept().await.map(|(s, _)| Accepted::Unix(s)),
         }
     }
+}
+
+/// Reads `FCGI_DEV_HTTP`; an error when it is set in a build without the
+/// development front.
+fn dev_http_from_env() -> Result<Option<SocketAddr>, Error> {
+    let Ok(value) = std::env::var("FCGI_DEV_HTTP") else {
+        return Ok(None);
+    };
+    if cfg!(not(feature = "dev-http")) {
+        return Err(Error::InvalidAddress {
+            value,
+            reason: "FCGI_DEV_HTTP is set, but this program was built without the development HTTP front: enable the `dev-http` feature of the fastcgi crate, or unset FCGI_DEV_HTTP".to_owned(),
+        });
+    }
+    value.parse().map(Some).map_err(|_| Error::InvalidAddress {
+        value,
+        reason: "FCGI_DEV_HTTP takes an IP address and port".to_owned(),
+    })
+}
+
+#[cfg(feature = "dev-http")]
+async fn start_dev_front(
+    http: SocketAddr,
+    listener: &Listener,
+    shutdown: ShutdownHandle,
+) -> Result<(), Error> {
+    let app = listener.local_addr()?.to_string();
+    let socket = tokio::net::TcpListener::bind(http)
+        .await
+        .map_err(|source| Error::Bind {
+            address: http.to_string(),
+            source,
+        })?;
+    let front = crate::dev::DevFront::new(app.clone());
+    // Printed, not just logged: it is what the developer who set
+    // FCGI_DEV_HTTP is waiting for.
+    eprintln!(
+        "fastcgi: development HTTP front on http://{http}/ -> FastCGI {app} (for development only; use nginx, Apache or lighttpd in production)"
+    );
+    tokio::spawn(async move {
+        if let Err(err) = front.serve(socket, shutdown).await {
+            tracing::error!(error = %err, "development HTTP front stopped");
+        }
+    });
+    Ok(())
+}
+
+#[cfg(not(feature = "dev-http"))]
+async fn start_dev_front(
+    _http: SocketAddr,
+    _listener: &Listener,
+    _shutdown: ShutdownHandle,
+) -> Result<(), Error> {
+    Ok(())
 }
 
 fn spawn_signal_listener(shutdown: ShutdownHandle) -> Result<(), Error> {
