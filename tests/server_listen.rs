@@ -127,3 +127,32 @@ fn a_bad_fcgi_bind_says_what_is_expected() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("unix:"), "{stderr}");
 }
+
+#[tokio::test]
+async fn serves_under_spawn_fcgi() {
+    // The README's recipe: spawn-fcgi binds and passes the socket as fd 0.
+    if !std::path::Path::new("/usr/bin/spawn-fcgi").exists() {
+        assert!(
+            std::env::var("CI").is_err(),
+            "spawn-fcgi is missing under CI=true: .ci/install-web-servers installs it"
+        );
+        eprintln!("SKIPPED: spawn-fcgi not installed (bash .ci/install-web-servers)");
+        return;
+    }
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let addr = format!("127.0.0.1:{port}");
+    let child = Command::new("spawn-fcgi")
+        .args(["-n", "-a", "127.0.0.1", "-p", &port.to_string(), "--"])
+        .arg(example_path("hello"))
+        .env_remove("FCGI_BIND")
+        .env_remove("LISTEN_FDS")
+        .stdin(Stdio::null())
+        .spawn()
+        .unwrap();
+    let _guard = ChildGuard(child);
+    assert!(ask(&addr).await.contains("from=child"));
+}

@@ -447,3 +447,55 @@ async fn raw_client_requests_can_be_sent() {
         "2"
     );
 }
+
+#[tokio::test]
+async fn a_big_streamed_response_arrives_whole() {
+    const CHUNK: usize = 64 * 1024;
+    const CHUNKS: usize = 320; // 20 MiB: far over every buffer on the way
+    let handler = from_fn(|_| async {
+        fastcgi_core::response::StreamBody::new(fastcgi_core::response::unfold(0, |i| async move {
+            (i < CHUNKS).then(|| (Ok::<_, std::io::Error>(vec![(i % 256) as u8; CHUNK]), i + 1))
+        }))
+    });
+    let client = TestClient::new(handler);
+    let response = bounded(client.get("/big").send()).await.unwrap();
+    assert_eq!(response.body().len(), CHUNK * CHUNKS);
+    assert!(
+        response
+            .body()
+            .chunks(CHUNK)
+            .enumerate()
+            .all(|(i, chunk)| chunk.iter().all(|&b| b == (i % 256) as u8))
+    );
+}
+
+#[tokio::test]
+async fn unread_responses_of_dropped_or_cancelled_requests_do_not_block_others() {
+    // 4 MiB per response: more than the per-request response buffer.
+    let handler = from_fn(|request: Request| async move {
+        if request.environ().get("SCRIPT_NAME") == Some("/small") {
+            return Bytes::from_static(b"small");
+        }
+        Bytes::from(vec![b'x'; 4 * 1024 * 1024])
+    });
+    let client = TestClient::new(handler);
+    // A stream dropped unread.
+    let stream = bounded(client.get("/big").start()).await.unwrap();
+    drop(stream);
+    // A start cancelled before the request got its id.
+    let mut start = Box::pin(client.get("/big").start());
+    let first_poll =
+        std::future::poll_fn(|cx| std::task::Poll::Ready(start.as_mut().poll(cx))).await;
+    assert!(first_poll.is_pending(), "the request got its id at once");
+    drop(start);
+    // A stream whose head was read, then dropped.
+    let mut stream = bounded(client.get("/big").start()).await.unwrap();
+    bounded(stream.head()).await.unwrap();
+    drop(stream);
+    for _ in 0..3 {
+        assert_eq!(
+            bounded(client.get("/small").send()).await.unwrap().text(),
+            "small"
+        );
+    }
+}

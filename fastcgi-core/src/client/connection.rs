@@ -79,6 +79,10 @@ pub struct Connection {
     write_error: Option<ClientError>,
     /// The error that made the connection unusable.
     broken: Option<ClientError>,
+    /// `FCGI_GET_VALUES` records sent, and answers read: an answer whose
+    /// caller gave up (was cancelled) is skipped, not given to the next one.
+    values_asked: u64,
+    values_answered: u64,
 }
 
 impl Connection {
@@ -134,6 +138,8 @@ impl Connection {
             abandoned: Vec::new(),
             write_error: None,
             broken: None,
+            values_asked: 0,
+            values_answered: 0,
         }
     }
 
@@ -201,6 +207,8 @@ impl Connection {
             self.abandon(id);
         }
         protocol::encode_get_values(&mut self.wire.out, names);
+        self.values_asked += 1;
+        let ticket = self.values_asked;
         let result = poll_fn(|cx| {
             loop {
                 let record = match ready!(self.poll_record(cx)) {
@@ -210,17 +218,23 @@ impl Connection {
                 };
                 match record {
                     Record::GetValuesResult { content } => {
-                        return Poll::Ready(
-                            protocol::decode_pairs(&content, ProtocolLimits::default())
-                                .map_err(ClientError::from),
-                        );
+                        self.values_answered += 1;
+                        if self.values_answered == ticket {
+                            return Poll::Ready(
+                                protocol::decode_pairs(&content, ProtocolLimits::default())
+                                    .map_err(ClientError::from),
+                            );
+                        }
                     }
                     Record::UnknownType { .. } => {
-                        return Poll::Ready(Err(ProtocolError::UnexpectedRecord {
-                            record_type: RecordType::UnknownType,
-                            request_id: 0,
+                        self.values_answered += 1;
+                        if self.values_answered == ticket {
+                            return Poll::Ready(Err(ProtocolError::UnexpectedRecord {
+                                record_type: RecordType::UnknownType,
+                                request_id: 0,
+                            }
+                            .into()));
                         }
-                        .into()));
                     }
                     other => {
                         if let Err(err) = self.unexpected(other) {
@@ -260,11 +274,15 @@ impl Connection {
         self.broken.is_some()
     }
 
-    /// Takes the connection apart for the multiplexing task.
-    pub(crate) fn into_parts(self) -> (Wire, Vec<u16>) {
-        let mut abandoned = self.abandoned;
-        abandoned.extend(self.current);
-        (self.wire, abandoned)
+    /// Takes the connection apart for the multiplexing task: the wire, the
+    /// requests still to be awaited, and the number of `FCGI_GET_VALUES`
+    /// answers nobody waits for any more.
+    pub(crate) fn into_parts(mut self) -> (Wire, Vec<u16>, u64) {
+        if let Some(id) = self.current {
+            self.abandon(id);
+        }
+        let stale = self.values_asked - self.values_answered;
+        (self.wire, self.abandoned, stale)
     }
 
     // ----- the request in flight ------------------------------------
@@ -394,7 +412,7 @@ impl Connection {
             if self.wire.written() >= head_end {
                 return Poll::Ready(Ok(()));
             }
-            match ready!(self.wire.poll_record(cx)) {
+            match ready!(self.poll_incoming(cx)) {
                 Ok(Some(record)) if record.request_id() == id => self.pending.push_back(record),
                 Ok(Some(record)) => {
                     if let Err(err) = self.unexpected(record) {
@@ -416,10 +434,16 @@ impl Connection {
     }
 
     /// Makes write progress, then returns the next record not dropped
-    /// here (those of abandoned requests are).
+    /// (see [`poll_incoming`](Self::poll_incoming)).
     fn poll_record(&mut self, cx: &mut Context<'_>) -> Poll<Result<Option<Record>, ClientError>> {
+        self.poll_send(cx)?;
+        self.poll_incoming(cx)
+    }
+
+    /// The next record read, except those of abandoned requests, which
+    /// are dropped here (their `FCGI_END_REQUEST` frees their id).
+    fn poll_incoming(&mut self, cx: &mut Context<'_>) -> Poll<Result<Option<Record>, ClientError>> {
         loop {
-            self.poll_send(cx)?;
             let Some(record) = ready!(self.wire.poll_record(cx))? else {
                 return Poll::Ready(Ok(None));
             };
@@ -480,7 +504,10 @@ impl Connection {
     /// nobody waits for are dropped, anything else is a protocol error.
     fn unexpected(&mut self, record: Record) -> Result<(), ClientError> {
         match record {
-            Record::GetValuesResult { .. } | Record::UnknownType { .. } => Ok(()),
+            Record::GetValuesResult { .. } | Record::UnknownType { .. } => {
+                self.values_answered += 1;
+                Ok(())
+            }
             Record::Unknown { request_id: 0, .. } => Ok(()),
             other => Err(unexpected_error(&other)),
         }

@@ -12,6 +12,31 @@ use crate::response::BoxError;
 /// The error is `Clone` (I/O and body errors are shared behind an `Arc`) so
 /// that one connection failure can be reported to every request that was
 /// in flight on it.
+///
+/// ```
+/// # async fn run() {
+/// use fastcgi_core::client::{ClientError, ClientRequest, Connection};
+///
+/// match Connection::connect("127.0.0.1:1").await {
+///     Err(err @ ClientError::Connect { .. }) => {
+///         // "could not connect to the FastCGI application at 127.0.0.1:1:
+///         //  Connection refused ...: is the app running and listening ...?"
+///         assert!(err.is_connection_error());
+///         eprintln!("{err}");
+///     }
+///     Err(other) => eprintln!("{other}"),
+///     Ok(mut conn) => {
+///         match conn.send(ClientRequest::get("/")).await {
+///             Ok(response) => println!("{}", response.status()),
+///             Err(ClientError::MalformedHeader { reason, .. }) => eprintln!("bad CGI output: {reason}"),
+///             Err(err) if err.is_connection_error() => eprintln!("reconnect: {err}"),
+///             Err(err) => eprintln!("{err}"),
+///         }
+///     }
+/// }
+/// # }
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(run());
+/// ```
 #[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum ClientError {

@@ -105,6 +105,11 @@ impl Inbox {
         self.lock().request_id
     }
 
+    /// Whether the request is over: its end or its error is queued.
+    pub(crate) fn is_finished(&self) -> bool {
+        self.lock().finished
+    }
+
     // ----- the reader's side --------------------------------------------
 
     /// Ready with the request id once the task took the request, or with

@@ -162,7 +162,7 @@ impl MultiplexedConnection {
     ///
     /// Outside a tokio runtime, which the task is spawned on.
     pub fn with_response_buffer(connection: Connection, bytes: usize) -> Self {
-        let (wire, abandoned) = connection.into_parts();
+        let (wire, abandoned, stale_values) = connection.into_parts();
         let (commands, receiver) = mpsc::unbounded_channel();
         let shared = Arc::new(Shared::default());
         let mut task = Task {
@@ -175,6 +175,7 @@ impl MultiplexedConnection {
             uploads: VecDeque::new(),
             blocked_on: None,
             get_values: VecDeque::new(),
+            stale_values,
             response_buffer: bytes.max(1),
             write_error: None,
             shared: Arc::clone(&shared),
@@ -252,7 +253,9 @@ impl MultiplexedConnection {
     }
 }
 
-/// A request's hold on the multiplexed connection.
+/// A request's hold on the multiplexed connection. Dropped before the
+/// request is over (its stream dropped, or `start` cancelled while waiting
+/// for the id), it aborts the request and has its events dropped.
 #[derive(Debug)]
 pub(crate) struct RequestHandle {
     inbox: Arc<Inbox>,
@@ -275,6 +278,14 @@ impl RequestHandle {
         let _ = self
             .commands
             .send(Command::Abandon(Arc::clone(&self.inbox)));
+    }
+}
+
+impl Drop for RequestHandle {
+    fn drop(&mut self) {
+        if !self.inbox.is_finished() {
+            self.abandon();
+        }
     }
 }
 
@@ -303,6 +314,9 @@ struct Task {
     blocked_on: Option<u16>,
     /// `FCGI_GET_VALUES` callers, in the order their records went out.
     get_values: VecDeque<oneshot::Sender<Result<Params, ClientError>>>,
+    /// Answers to `FCGI_GET_VALUES` a [`Connection`] sent before it was
+    /// taken over, whose callers gave up: skipped.
+    stale_values: u64,
     response_buffer: usize,
     write_error: Option<ClientError>,
     shared: Arc<Shared>,
@@ -675,6 +689,12 @@ impl Task {
                         capacity,
                     );
                 }
+                Ok(())
+            }
+            Record::GetValuesResult { .. } | Record::UnknownType { .. }
+                if self.stale_values > 0 =>
+            {
+                self.stale_values -= 1;
                 Ok(())
             }
             Record::GetValuesResult { content } => {

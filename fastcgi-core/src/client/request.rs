@@ -272,13 +272,13 @@ impl ClientRequest {
         self
     }
 
-    /// The role.
-    pub fn get_role(&self) -> Role {
+    /// The role the request asks for.
+    pub fn requested_role(&self) -> Role {
         self.role
     }
 
     /// Whether `FCGI_KEEP_CONN` is set.
-    pub fn is_keep_conn(&self) -> bool {
+    pub fn keeps_conn(&self) -> bool {
         self.keep_conn
     }
 
@@ -408,8 +408,8 @@ mod tests {
         assert_eq!(p.get("REQUEST_METHOD"), Some("GET"));
         assert_eq!(p.get("CONTENT_LENGTH"), Some(""));
         assert_eq!(p.get("REDIRECT_STATUS"), Some("200"));
-        assert_eq!(request.get_role(), Role::Responder);
-        assert!(request.is_keep_conn());
+        assert_eq!(request.requested_role(), Role::Responder);
+        assert!(request.keeps_conn());
     }
 
     #[test]

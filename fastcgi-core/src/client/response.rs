@@ -19,6 +19,30 @@ pub struct EndRequest {
 }
 
 /// One thing the application sent for a request, in arrival order.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), fastcgi_core::client::ClientError> {
+/// use fastcgi_core::client::ResponseEvent;
+/// use fastcgi_core::handler::from_fn;
+/// use fastcgi_core::protocol::ProtocolStatus;
+/// use fastcgi_core::testing::TestClient;
+///
+/// let client = TestClient::new(from_fn(|_| async { "hi" }));
+/// let mut stream = client.get("/").start().await?;
+/// let mut stdout = Vec::new();
+/// while let Some(event) = stream.next_event().await? {
+///     match event {
+///         ResponseEvent::Stdout(bytes) => stdout.extend_from_slice(&bytes),
+///         ResponseEvent::Stderr(bytes) => eprintln!("app: {}", String::from_utf8_lossy(&bytes)),
+///         ResponseEvent::End(end) => assert_eq!(end.protocol_status, ProtocolStatus::RequestComplete),
+///     }
+/// }
+/// // Raw FCGI_STDOUT: the CGI header block, then the body.
+/// assert!(stdout.starts_with(b"Status: 200 OK\r\n"));
+/// assert!(stdout.ends_with(b"\r\n\r\nhi"));
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ResponseEvent {
     /// A piece of `FCGI_STDOUT` (never empty: end-of-stream records are

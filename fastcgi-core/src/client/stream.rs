@@ -113,8 +113,8 @@ impl<'c> ResponseStream<'c> {
         &self.stderr
     }
 
-    /// Polls for the next raw event; `None` after the end.
-    pub fn poll_event(
+    /// Polls the source for the next raw event; `None` after the end.
+    fn poll_raw(
         &mut self,
         cx: &mut Context<'_>,
     ) -> Poll<Result<Option<ResponseEvent>, ClientError>> {
@@ -147,7 +147,7 @@ impl<'c> ResponseStream<'c> {
                 detail: Some("this response already failed".into()),
             });
         }
-        poll_fn(|cx| self.poll_event(cx)).await
+        poll_fn(|cx| self.poll_raw(cx)).await
     }
 
     /// [`next_event`](Self::next_event) as a poll function.
@@ -163,7 +163,7 @@ impl<'c> ResponseStream<'c> {
         if self.failed && self.end.is_none() {
             return Poll::Ready(Ok(None));
         }
-        let event = std::task::ready!(self.poll_event(cx));
+        let event = std::task::ready!(self.poll_raw(cx));
         if let Ok(Some(ResponseEvent::Stdout(_))) = &event
             && matches!(self.head, Head::Pending(_))
         {
@@ -375,9 +375,14 @@ impl ResponseStream<'static> {
 }
 
 impl Drop for ResponseStream<'_> {
+    /// Aborts the request unless it is over. (A multiplexed request's
+    /// handle does this itself when it is dropped.)
     fn drop(&mut self) {
-        if self.end.is_none() && !self.failed {
-            self.give_up();
+        if let Source::Direct(connection) = &mut self.source
+            && self.end.is_none()
+            && !self.failed
+        {
+            connection.abandon(self.request_id);
         }
     }
 }

@@ -6,13 +6,13 @@
 //!   request's other parts, so any number of such arguments may appear in
 //!   any order: [`Environ`](crate::request::Environ), [`Query`],
 //!   [`State`], [`AbortSignal`](crate::request::AbortSignal),
-//!   [`RequestParts`](crate::request::RequestParts).
+//!   [`RequestParts`].
 //! - [`FromRequest`] consumes a stream (FCGI_STDIN, FCGI_DATA) or the
 //!   request itself, so only one argument can take each:
 //!   [`Body`](crate::request::Body), [`Bytes`](bytes::Bytes), [`Text`],
 //!   [`Json`], [`Form`], [`Data`],
 //!   [`ResponseWriter`](crate::response::ResponseWriter),
-//!   [`Request`](crate::request::Request).
+//!   [`Request`].
 //!
 //! A third kind of argument is taken *by name*: any type that implements
 //! [`FromStr`](std::str::FromStr) (`PathBuf`, `String`, `IpAddr`, `u64`...)

@@ -81,23 +81,28 @@ struct Slot {
     data: Option<(BodySender, Option<Body>)>,
 }
 
-/// Request ids recently ended here: late records for them (STDIN the
-/// handler did not read, an ABORT racing END_REQUEST) are ignored, as the
-/// spec says, while records for ids never begun are a protocol error.
+/// The request ids begun on this connection: late records for one that
+/// has ended (STDIN the handler did not read, an ABORT racing END_REQUEST)
+/// are ignored, as the spec says, while records for an id never begun are a
+/// protocol error. A bit set that grows with the largest id used: one word
+/// for the small ids web servers use, 8 KiB at worst.
 #[derive(Default)]
-struct RecentIds {
-    ids: [u16; 8],
-    next: usize,
+struct BegunIds {
+    words: Vec<u64>,
 }
 
-impl RecentIds {
-    fn push(&mut self, id: u16) {
-        self.ids[self.next % self.ids.len()] = id;
-        self.next += 1;
+impl BegunIds {
+    fn insert(&mut self, id: u16) {
+        let (word, bit) = (usize::from(id) / 64, id % 64);
+        if self.words.len() <= word {
+            self.words.resize(word + 1, 0);
+        }
+        self.words[word] |= 1 << bit;
     }
 
     fn contains(&self, id: u16) -> bool {
-        self.ids[..self.next.min(self.ids.len())].contains(&id)
+        let (word, bit) = (usize::from(id) / 64, id % 64);
+        self.words.get(word).is_some_and(|w| w & (1 << bit) != 0)
     }
 }
 
@@ -109,7 +114,7 @@ pub(crate) struct Connection<H, IO> {
     /// Output taken from `output`, being written.
     front: BytesMut,
     slots: Vec<Slot>,
-    recent: RecentIds,
+    begun: BegunIds,
     next_serial: u64,
     /// The request whose full body buffer holds back reading.
     blocked_on: Option<RequestKey>,
@@ -140,7 +145,7 @@ where
             output,
             front: BytesMut::new(),
             slots: Vec::new(),
-            recent: RecentIds::default(),
+            begun: BegunIds::default(),
             next_serial: 0,
             blocked_on: None,
             read_closed: false,
@@ -277,9 +282,9 @@ where
     }
 
     /// A stream record for an id with no active request: ignored when the
-    /// request recently ended, an error when it never began.
+    /// request ended, an error when it never began.
     fn inactive(&self, record_type: RecordType, request_id: u16) -> Result<(), ProtocolError> {
-        if self.recent.contains(request_id) {
+        if self.begun.contains(request_id) {
             Ok(())
         } else {
             Err(ProtocolError::UnexpectedRecord {
@@ -400,7 +405,7 @@ where
             self.output.append_unchecked(|buf| {
                 protocol::encode_end_request(buf, request_id, 0, status);
             });
-            self.recent.push(request_id);
+            self.begun.insert(request_id);
             return Ok(());
         };
         let key = RequestKey {
@@ -408,6 +413,7 @@ where
             serial: self.next_serial,
         };
         self.next_serial += 1;
+        self.begun.insert(request_id);
         self.output.open_request(key);
         let (stdin, stdin_reader) = body::channel(config.body_buffer);
         let data = (role == Role::Filter).then(|| {
@@ -544,7 +550,6 @@ where
             protocol::encode_stream_end(buf, StreamType::Stdout, id);
             protocol::encode_end_request(buf, id, 0, ProtocolStatus::RequestComplete);
         });
-        self.recent.push(id);
         // A body the handler left unread is discarded from here on.
         slot.stdin.abort();
         if self.blocked_on == Some(slot.key) {

@@ -21,6 +21,7 @@ mod peer_filter;
 mod request_task;
 mod shutdown;
 
+use std::future::Future;
 use std::net::SocketAddr;
 use std::os::fd::{AsRawFd, RawFd};
 use std::sync::Arc;
@@ -38,7 +39,8 @@ use crate::error::Error;
 use crate::handler::Handler;
 use crate::protocol::ProtocolLimits;
 use config::ServerConfig;
-use connection::{Connection, Outcome, Shared};
+pub(crate) use connection::Shared;
+use connection::{Connection, Outcome};
 
 /// A FastCGI server: a listening socket, limits, application state, and a
 /// handler to serve with (the seed's `FcgiServer`/`AsyncFcgiServer`).
@@ -330,19 +332,23 @@ impl Server {
     /// Serves one already-connected stream (any `AsyncRead + AsyncWrite`:
     /// a socket you accepted yourself, an in-memory duplex in tests) with
     /// this server's limits and state, until the connection ends. Shutdown
-    /// handles and signals do not apply to it.
-    pub async fn serve_io<H, IO>(&self, io: IO, handler: H)
+    /// handles and signals do not apply to it. The future owns everything
+    /// it needs, so it can be spawned.
+    pub fn serve_io<H, IO>(&self, io: IO, handler: H) -> impl Future<Output = ()> + Send + 'static
     where
         H: Handler,
         IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     {
-        let shared = Arc::new(Shared {
+        serve_shared(self.shared(handler), io)
+    }
+
+    /// What every connection served with `handler` shares.
+    pub(crate) fn shared<H: Handler>(&self, handler: H) -> Arc<Shared<H>> {
+        Arc::new(Shared {
             handler: Arc::new(handler),
             config: self.config.clone(),
             state: Arc::new(self.state.clone()),
-        });
-        let never = Box::pin(std::future::pending());
-        Connection::new(io, shared, never).run().await;
+        })
     }
 
     async fn run<H: Handler>(mut self, handler: H) -> Result<(), Error> {
@@ -450,6 +456,16 @@ impl Server {
         }
         Ok(())
     }
+}
+
+/// Serves one connection outside the accept loop (no shutdown signal).
+pub(crate) async fn serve_shared<H, IO>(shared: Arc<Shared<H>>, io: IO)
+where
+    H: Handler,
+    IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let never = Box::pin(std::future::pending());
+    Connection::new(io, shared, never).run().await;
 }
 
 /// Serves one accepted connection; the permit frees its slot when done.

@@ -59,11 +59,9 @@
 //! [`MultiplexedConnection`] whose task runs on the test's runtime (so it
 //! must be created inside one, e.g. in a `#[tokio::test]`); its clones
 //! share that connection, [`new_connection`](TestClient::new_connection)
-//! opens another to the same server. The server side runs on a helper
-//! thread driven with the test's runtime handle (see the note in the
-//! source): handlers' timers and spawned tasks belong to the test's
-//! runtime, but they run in parallel with the test, so tests with paused
-//! time (`start_paused`) should not rely on the client's timeouts.
+//! opens another to the same server. The server side of each connection is
+//! a task on the same runtime, so handlers' timers, spawned tasks and
+//! paused time (`start_paused`) behave as in the rest of the test.
 
 mod server_thread;
 
@@ -79,7 +77,7 @@ use crate::client::{
 use crate::handler::Handler;
 use crate::protocol::{Params, Role};
 use crate::server::Server;
-use server_thread::ServerThread;
+use server_thread::InProcessServer;
 
 /// Size of the in-memory pipe between client and server, each way.
 const PIPE_BUFFER: usize = 256 * 1024;
@@ -90,10 +88,31 @@ const PIPE_BUFFER: usize = 256 * 1024;
 /// Cloning gives another handle on the same connection;
 /// [`new_connection`](Self::new_connection) opens a new one to the same
 /// server.
+///
+/// ```
+/// use fastcgi_core::handler::from_fn;
+/// use fastcgi_core::server::Server;
+/// use fastcgi_core::testing::TestClient;
+///
+/// #[derive(Clone)]
+/// struct Config { greeting: &'static str }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), fastcgi_core::client::ClientError> {
+/// let handler = from_fn(|request: fastcgi_core::request::Request| async move {
+///     let greeting = request.parts().state::<Config>().map_or("?", |c| c.greeting);
+///     let body = request.environ().get("CONTENT_LENGTH").unwrap_or("0").to_owned();
+///     format!("{greeting}, {body} bytes")
+/// });
+/// let client = TestClient::with_server(Server::new().with_state(Config { greeting: "hi" }), handler);
+/// let response = client.post("/upload", "text/plain", "12345").send().await?;
+/// assert_eq!(response.text(), "hi, 5 bytes");
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone)]
 pub struct TestClient {
     connection: MultiplexedConnection,
-    server: Arc<ServerThread>,
+    server: Arc<InProcessServer>,
 }
 
 impl TestClient {
@@ -114,11 +133,11 @@ impl TestClient {
     ///
     /// Outside a tokio runtime.
     pub fn with_server<H: Handler>(server: Server, handler: H) -> Self {
-        let server = Arc::new(ServerThread::start(server, handler));
+        let server = Arc::new(InProcessServer::start(server, handler));
         Self::connect(server)
     }
 
-    fn connect(server: Arc<ServerThread>) -> Self {
+    fn connect(server: Arc<InProcessServer>) -> Self {
         let (client_io, server_io) = tokio::io::duplex(PIPE_BUFFER);
         server.serve(server_io);
         Self {
@@ -193,10 +212,11 @@ impl TestClient {
     }
 
     /// Drops this connection at once, as a web server does when it gives
-    /// up: the server aborts the requests in flight on it (their handlers
-    /// see the abort signal and `BodyError::Aborted`), and they fail here
-    /// with [`ClientError::ConnectionClosed`]. Other connections
-    /// ([`new_connection`](Self::new_connection)) are not affected.
+    /// up: the server aborts the requests in flight on it (it trips their
+    /// abort signals and cancels their handlers), and they fail here with
+    /// [`ClientError::ConnectionClosed`], as do later requests on this
+    /// connection. Other connections ([`new_connection`](Self::new_connection))
+    /// are not affected.
     pub fn close(&self) {
         self.connection.close();
     }
@@ -213,6 +233,26 @@ impl TestClient {
 ///
 /// Errors of the fallible builders ([`query`](Self::query),
 /// [`json`](Self::json), [`form`](Self::form)) are reported by `send` and `start`.
+///
+/// ```
+/// # use fastcgi_core::handler::from_fn;
+/// # use fastcgi_core::testing::TestClient;
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), fastcgi_core::client::ClientError> {
+/// # let client = TestClient::new(from_fn(|r: fastcgi_core::request::Request| async move {
+/// #     r.environ().get("QUERY_STRING").unwrap_or("").to_owned()
+/// # }));
+/// #[derive(serde::Serialize)]
+/// struct Search<'a> { q: &'a str, page: u32 }
+///
+/// let response = client
+///     .get("/search")
+///     .query(&Search { q: "rust fastcgi", page: 2 })
+///     .header("Accept-Language", "en")
+///     .await?;
+/// assert_eq!(response.text(), "q=rust+fastcgi&page=2");
+/// # Ok(()) }
+/// ```
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is sent with `.send()`, `.start()` or `.await`"]
 pub struct TestRequest<'a> {

@@ -1,6 +1,7 @@
-//! The client against scripted applications that break the rules: bad CGI
-//! header blocks, bad records, unknown statuses, connections dropped
-//! mid-response. Each is an error, never a panic or a hang.
+//! The client against scripted applications over an in-memory stream:
+//! ones that break the rules (bad CGI header blocks, bad records, unknown
+//! statuses, connections dropped mid-response), each an error and never a
+//! panic or a hang; and ones that stress its bookkeeping.
 
 // Helpers outside `#[test]` fns unwrap too: this whole file is a test.
 #![allow(clippy::unwrap_used)]
@@ -320,4 +321,81 @@ async fn bare_newlines_and_app_status_are_accepted() {
     assert_eq!(response.text(), "teapot");
     assert_eq!(response.stderr_text(), "warn\n");
     assert_eq!(response.app_status(), 3);
+}
+
+/// An application that keeps streaming the first request's output while
+/// it slowly reads the next request: the client must drop the output of
+/// the request it abandoned while it writes the next one's head.
+#[tokio::test]
+async fn output_of_an_abandoned_request_is_dropped_while_the_next_head_is_written() {
+    // A tiny pipe, so that writing the second head takes many rounds.
+    let (client, mut app) = tokio::io::duplex(64);
+    tokio::spawn(async move {
+        let mut decoder = RecordDecoder::new();
+        let mut first_started = false;
+        let mut second = None;
+        loop {
+            let mut buf = [0u8; 64];
+            let Ok(n) = app.read(&mut buf).await else {
+                return;
+            };
+            if n == 0 {
+                return;
+            }
+            decoder.feed(&buf[..n]);
+            let mut out = BytesMut::new();
+            while let Ok(Some(record)) = decoder.next_record() {
+                match record {
+                    Record::Stdin {
+                        request_id: 1,
+                        content,
+                    } if content.is_empty() => {
+                        out.extend_from_slice(&stdout(1, "Status: 200 OK\r\n\r\nfirst"));
+                        first_started = true;
+                    }
+                    Record::AbortRequest { request_id: 1 } => {
+                        protocol::encode_stream_end(&mut out, StreamType::Stdout, 1);
+                        protocol::encode_end_request(
+                            &mut out,
+                            1,
+                            0,
+                            ProtocolStatus::RequestComplete,
+                        );
+                        first_started = false;
+                    }
+                    Record::BeginRequest { request_id, .. } if request_id != 1 => {
+                        second = Some(request_id)
+                    }
+                    Record::Stdin {
+                        request_id,
+                        content,
+                    } if Some(request_id) == second && content.is_empty() => {
+                        out.extend_from_slice(&stdout(request_id, "Status: 200 OK\r\n\r\nsecond"));
+                        end(&mut out, request_id, ProtocolStatus::RequestComplete);
+                    }
+                    _ => {}
+                }
+            }
+            if first_started {
+                // More output for the first request after every read.
+                out.extend_from_slice(&stdout(1, "more"));
+            }
+            if app.write_all(&out).await.is_err() {
+                return;
+            }
+        }
+    });
+    let mut conn = Connection::new(client);
+    let mut stream = bounded(conn.start(ClientRequest::get("/first")))
+        .await
+        .unwrap();
+    assert_eq!(
+        bounded(stream.next_chunk()).await.unwrap().as_deref(),
+        Some(&b"first"[..])
+    );
+    drop(stream);
+    let second = ClientRequest::get("/second").param("HTTP_X_PADDING", &"p".repeat(4000));
+    let response = bounded(conn.send(second)).await.unwrap();
+    assert_eq!(response.text(), "second");
+    assert_ne!(response.request_id(), 1, "request 1 was still being ended");
 }
