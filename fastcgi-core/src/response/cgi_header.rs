@@ -35,7 +35,7 @@ pub(crate) fn encode_header_block(
     out.put_slice(reason_phrase(status).as_bytes());
     out.put_slice(b"\r\n");
     for (name, value) in headers {
-        put_header(out, name.as_str(), value.as_bytes());
+        put_header(out, display_name(name), value.as_bytes());
     }
     let has_body = body_len != Some(0);
     let is_redirect = headers.contains_key(header::LOCATION);
@@ -50,6 +50,32 @@ pub(crate) fn encode_header_block(
         put_header(out, "Content-Length", digits.as_bytes_mut());
     }
     out.put_slice(b"\r\n");
+}
+
+/// The conventional spelling of common header names: `HeaderMap` keeps
+/// names lower-case, and nginx and lighttpd pass names on as written.
+/// Other names go out lower-case, which HTTP treats the same.
+fn display_name(name: &http::HeaderName) -> &str {
+    use http::header as h;
+    let known = [
+        (h::CONTENT_TYPE, "Content-Type"),
+        (h::CONTENT_LENGTH, "Content-Length"),
+        (h::LOCATION, "Location"),
+        (h::SET_COOKIE, "Set-Cookie"),
+        (h::CACHE_CONTROL, "Cache-Control"),
+        (h::CONTENT_DISPOSITION, "Content-Disposition"),
+        (h::CONTENT_ENCODING, "Content-Encoding"),
+        (h::ETAG, "ETag"),
+        (h::LAST_MODIFIED, "Last-Modified"),
+        (h::EXPIRES, "Expires"),
+        (h::VARY, "Vary"),
+        (h::WWW_AUTHENTICATE, "WWW-Authenticate"),
+        (h::ALLOW, "Allow"),
+    ];
+    known
+        .iter()
+        .find(|(known, _)| known == name)
+        .map_or(name.as_str(), |(_, display)| display)
 }
 
 /// The reason phrase of `status`, or a generic one for codes that have none.
@@ -122,7 +148,7 @@ mod tests {
     fn document_gets_reason_type_and_length() {
         assert_eq!(
             block(200, &[("content-type", "text/plain")], Some(13), false),
-            "Status: 200 OK\r\ncontent-type: text/plain\r\nContent-Length: 13\r\n\r\n"
+            "Status: 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 13\r\n\r\n"
         );
         assert_eq!(
             block(418, &[], Some(2), false),
@@ -146,7 +172,7 @@ mod tests {
     fn redirects() {
         assert_eq!(
             block(302, &[("location", "https://e.x/")], Some(0), false),
-            "Status: 302 Found\r\nlocation: https://e.x/\r\n\r\n"
+            "Status: 302 Found\r\nLocation: https://e.x/\r\n\r\n"
         );
         assert_eq!(
             block(200, &[("location", "/other")], Some(0), true),

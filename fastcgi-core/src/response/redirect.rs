@@ -16,6 +16,12 @@ use super::{IntoResponse, Response, ResponseBody};
 ///   [`Redirect::moved_permanently`] (301) always send a client redirect
 ///   with that status, for a path or a URL.
 ///
+/// What web servers make of a local redirect varies, as the end-to-end
+/// tests record: nginx (1.22) and lighttpd (1.4) send the client a 302 to
+/// the path; Apache's mod_proxy_fcgi (2.4) sends 200 with an empty body.
+/// When the *client* should go to a path, use [`Redirect::found`] or
+/// [`Redirect::see_other`], which work the same behind every server.
+///
 /// A target containing CR, LF, NUL or other control characters is refused
 /// (it would let a client split the response): the `try_*` constructors
 /// return [`InvalidRedirect`], the others turn into a 500 response with the

@@ -1,0 +1,169 @@
+//! How each web server is set up: its recipe from `examples/deploy/`
+//! written into a fresh run directory, the app started (or left to the
+//! server to start), the server started in the foreground.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use super::deployment::{Deployment, ready};
+use super::install::{self, WebServer};
+use super::process;
+use crate::common;
+
+/// Where the app listens when the tests start it (nginx, Apache).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AppSocket {
+    Tcp,
+    Unix,
+}
+
+/// Writes the recipe `examples/deploy/NAME`, placeholders filled in, into
+/// the run directory.
+fn write_recipe(
+    name: &str,
+    run_dir: &Path,
+    vars: &[(&'static str, String)],
+) -> Result<PathBuf, String> {
+    let source = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("examples/deploy")
+        .join(name);
+    let template = std::fs::read_to_string(&source)
+        .map_err(|e| format!("cannot read the recipe {}: {e}", source.display()))?;
+    let text = super::deployment::render(&template, vars);
+    if let Some(at) = text.find("{{") {
+        let rest: String = text[at..].chars().take(40).collect();
+        return Err(format!(
+            "{}: placeholder left unfilled: {rest}",
+            source.display()
+        ));
+    }
+    let path = run_dir.join(name);
+    std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    Ok(path)
+}
+
+/// A fresh run directory with an empty document root, readable by all
+/// (Apache's workers run as www-data).
+fn run_dir(name: &str) -> Result<PathBuf, String> {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = common::temp_dir(name);
+    let www = dir.join("www");
+    std::fs::create_dir_all(&www).map_err(|e| format!("cannot create {}: {e}", www.display()))?;
+    for path in [&dir, &www] {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755))
+            .map_err(|e| format!("cannot chmod {}: {e}", path.display()))?;
+    }
+    Ok(dir)
+}
+
+fn base_vars(run_dir: &Path, port: u16) -> Vec<(&'static str, String)> {
+    vec![
+        ("RUN_DIR", run_dir.display().to_string()),
+        ("DOC_ROOT", run_dir.join("www").display().to_string()),
+        ("HTTP_PORT", port.to_string()),
+    ]
+}
+
+/// nginx in front of the app listening on TCP or on a unix socket
+/// (`examples/deploy/nginx.conf`). `Ok(None)`: nginx is missing and the
+/// tests are skipped.
+pub async fn nginx(socket: AppSocket) -> Result<Option<Deployment>, String> {
+    let Some(nginx) = install::locate(WebServer::Nginx)? else {
+        return Ok(None);
+    };
+    let (name, label) = match socket {
+        AppSocket::Tcp => ("web-nginx-tcp", "nginx (app on TCP)"),
+        AppSocket::Unix => ("web-nginx-unix", "nginx (app on a unix socket)"),
+    };
+    let dir = run_dir(name)?;
+    let port = process::free_port();
+    let app_addr = match socket {
+        AppSocket::Tcp => format!("127.0.0.1:{}", process::free_port()),
+        AppSocket::Unix => format!("unix:{}", dir.join("echo.sock").display()),
+    };
+    let mut vars = base_vars(&dir, port);
+    vars.push(("APP_ADDR", app_addr.clone()));
+    let mut deployment = Deployment::new(
+        label.into(),
+        ([127, 0, 0, 1], port).into(),
+        dir.clone(),
+        vars,
+    )?;
+    deployment.start_app(&app_addr)?;
+    let conf = write_recipe("nginx.conf", &dir, &deployment.vars)?;
+    let mut command = Command::new(nginx);
+    command
+        .arg("-p")
+        .arg(&dir)
+        .arg("-c")
+        .arg(&conf)
+        .arg("-e")
+        .arg(&deployment.error_log)
+        .args(["-g", "daemon off; master_process off;"]);
+    deployment.start_web("nginx", command)?;
+    ready(deployment).await
+}
+
+/// lighttpd, which starts the app itself with its listening socket on fd 0
+/// (`examples/deploy/lighttpd.conf`).
+pub async fn lighttpd() -> Result<Option<Deployment>, String> {
+    let Some(lighttpd) = install::locate(WebServer::Lighttpd)? else {
+        return Ok(None);
+    };
+    let dir = run_dir("web-lighttpd")?;
+    let port = process::free_port();
+    let mut vars = base_vars(&dir, port);
+    vars.push((
+        "APP_BIN",
+        common::example_path("echo").display().to_string(),
+    ));
+    let mut deployment = Deployment::new(
+        "lighttpd (app spawned on fd 0)".into(),
+        ([127, 0, 0, 1], port).into(),
+        dir.clone(),
+        vars,
+    )?;
+    let conf = write_recipe("lighttpd.conf", &dir, &deployment.vars)?;
+    let mut command = Command::new(lighttpd);
+    // lighttpd passes its environment on to the app: without these removed,
+    // the app would listen where they say instead of on fd 0.
+    command
+        .arg("-D")
+        .arg("-f")
+        .arg(&conf)
+        .env_remove("FCGI_BIND")
+        .env_remove("LISTEN_FDS")
+        .env_remove("LISTEN_PID")
+        .current_dir(&dir);
+    deployment.start_web("lighttpd", command)?;
+    ready(deployment).await
+}
+
+/// Apache httpd with mod_proxy_fcgi in front of the app on TCP
+/// (`examples/deploy/apache.conf`).
+pub async fn apache() -> Result<Option<Deployment>, String> {
+    let Some(apache) = install::locate(WebServer::Apache)? else {
+        return Ok(None);
+    };
+    let dir = run_dir("web-apache")?;
+    let port = process::free_port();
+    let app_addr = format!("127.0.0.1:{}", process::free_port());
+    let mut vars = base_vars(&dir, port);
+    vars.push(("APP_ADDR", app_addr.clone()));
+    let mut deployment = Deployment::new(
+        "apache (mod_proxy_fcgi, app on TCP)".into(),
+        ([127, 0, 0, 1], port).into(),
+        dir.clone(),
+        vars,
+    )?;
+    deployment.start_app(&app_addr)?;
+    let conf = write_recipe("apache.conf", &dir, &deployment.vars)?;
+    let mut command = Command::new(apache);
+    command
+        .arg("-f")
+        .arg(&conf)
+        .arg("-DFOREGROUND")
+        .current_dir(&dir);
+    deployment.start_web("apache2", command)?;
+    ready(deployment).await
+}
