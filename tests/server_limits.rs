@@ -376,11 +376,12 @@ async fn service_actions_run_while_serving() {
     let ticks = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let counter = Arc::clone(&ticks);
     let server = TestServer::start(
-        Server::bind("127.0.0.1:0")
-            .unwrap()
-            .service_actions(Duration::from_millis(20), move || {
+        Server::bind("127.0.0.1:0").unwrap().service_actions(
+            Duration::from_millis(20),
+            move || {
                 counter.fetch_add(1, Ordering::SeqCst);
-            }),
+            },
+        ),
         app(Arc::default()),
     );
     tokio::time::sleep(Duration::from_millis(300)).await;

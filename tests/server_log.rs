@@ -30,7 +30,10 @@ async fn handler_events_land_on_their_own_requests_stderr() {
     let second = peer.response(2).await;
     let first = String::from_utf8(first.stderr).unwrap();
     let second = String::from_utf8(second.stderr).unwrap();
-    assert!(first.contains("INFO server_log: handling query=a=1"), "{first}");
+    assert!(
+        first.contains("INFO server_log: handling query=a=1"),
+        "{first}"
+    );
     assert!(first.contains("WARN server_log: after an await"), "{first}");
     assert!(!first.contains("too verbose"), "{first}");
     assert!(!first.contains("b=2"), "{first}");

@@ -24,9 +24,9 @@
 //!   through real FastCGI records over an in-memory stream, for handler tests.
 
 mod blocking;
+pub mod client;
 #[cfg(feature = "dev-http")]
 pub mod dev;
-pub mod client;
 mod error;
 pub mod extract;
 pub mod handler;
