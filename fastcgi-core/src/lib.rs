@@ -15,6 +15,7 @@
 //! - [`log`]: a `tracing` layer that routes a request's log events to its
 //!   FCGI_STDERR, into the web server's error log.
 //! - [`path`]: joining a client-chosen path onto a directory without leaving it.
+//! - [`status`]: the server's metrics as JSON or Prometheus text.
 //! - [`response`]: what handlers return ([`IntoResponse`](response::IntoResponse))
 //!   and the CGI writer that sends it.
 //! - [`client`]: the other side of the protocol, what a web server does:
@@ -36,6 +37,7 @@ pub mod protocol;
 pub mod request;
 pub mod response;
 pub mod server;
+pub mod status;
 pub mod testing;
 
 pub use error::{Error, ProtocolError};

@@ -192,7 +192,7 @@
 
 pub use fastcgi_core::{
     Error, ProtocolError, client, extract, handler, log, path, protocol, request, response, server,
-    testing,
+    status, testing,
 };
 pub use fastcgi_macros::fcgi_handler;
 

@@ -111,6 +111,13 @@ macro_rules! full_from {
 }
 full_from!(Bytes, Vec<u8>, String, &'static str, &'static [u8]);
 
+/// JSON text: the seed's `send_response(..., data)` with a JSON value.
+impl From<serde_json::Value> for ResponseBody {
+    fn from(value: serde_json::Value) -> Self {
+        Self::full(value.to_string())
+    }
+}
+
 impl From<()> for ResponseBody {
     fn from((): ()) -> Self {
         Self::empty()

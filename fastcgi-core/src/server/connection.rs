@@ -42,6 +42,7 @@ pub(crate) struct Shared<H> {
     pub(crate) handler: Arc<H>,
     pub(crate) config: ServerConfig,
     pub(crate) state: Arc<http::Extensions>,
+    pub(crate) metrics: super::Metrics,
 }
 
 /// Why a connection ended.
@@ -163,6 +164,10 @@ where
     /// output: see [`close`](Self::close).
     pub(crate) async fn run(mut self) -> Outcome {
         let outcome = std::future::poll_fn(|cx| self.poll_serve(cx)).await;
+        if let Outcome::Protocol(err) = &outcome {
+            self.shared.metrics.protocol_error();
+            tracing::warn!(error = %err, "closing the connection: protocol error");
+        }
         self.close(&outcome).await;
         outcome
     }
@@ -402,6 +407,7 @@ where
         let Some(role) = Role::from_u16(role).filter(|_| refusal.is_none()) else {
             let status = refusal.unwrap_or(ProtocolStatus::Overloaded);
             tracing::warn!(request_id, role, ?status, "refusing a request");
+            self.shared.metrics.request_refused();
             self.output.append_unchecked(|buf| {
                 protocol::encode_end_request(buf, request_id, 0, status);
             });
@@ -466,6 +472,7 @@ where
             writer: Some(ResponseWriter::new(output.clone())),
         };
         let handler = Arc::clone(&self.shared.handler);
+        self.shared.metrics.request_started();
         slot.phase = Phase::Running(Box::pin(run_request(handler, request, output)));
         Ok(())
     }
@@ -545,6 +552,9 @@ where
     /// Ends the request at `index`: end of STDOUT, then END_REQUEST.
     fn finish(&mut self, index: usize) {
         let slot = self.slots.swap_remove(index);
+        if !matches!(slot.phase, Phase::Params(_)) {
+            self.shared.metrics.requests_finished(1);
+        }
         let id = slot.key.request_id;
         self.output.end_request(slot.key, |buf| {
             protocol::encode_stream_end(buf, StreamType::Stdout, id);
@@ -585,6 +595,12 @@ where
             return;
         }
         self.output.close();
+        let running = self
+            .slots
+            .iter()
+            .filter(|s| !matches!(s.phase, Phase::Params(_)))
+            .count();
+        self.shared.metrics.requests_finished(running as u64);
         for slot in self.slots.drain(..) {
             tracing::debug!(
                 request_id = slot.key.request_id,
@@ -608,6 +624,7 @@ where
             .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
             .unwrap_or("(a non-string panic payload)");
         tracing::error!(request_id = key.request_id, "handler panicked: {message}");
+        self.shared.metrics.panicked();
         let line = format!(
             "fastcgi: request {}: handler panicked: {message}\n",
             key.request_id

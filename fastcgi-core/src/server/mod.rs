@@ -16,6 +16,7 @@
 mod config;
 mod connection;
 mod listen;
+mod metrics;
 pub(crate) mod output;
 mod peer_filter;
 mod request_task;
@@ -32,6 +33,7 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 pub use listen::{BindAddr, Listener};
+pub use metrics::{Metrics, MetricsSnapshot};
 pub use peer_filter::PeerFilter;
 pub use shutdown::ShutdownHandle;
 
@@ -75,6 +77,7 @@ pub struct Server {
     unix_mode: Option<u32>,
     /// `FCGI_DEV_HTTP`: also serve the development HTTP front here.
     dev_http: Option<SocketAddr>,
+    metrics: Metrics,
 }
 
 type ServiceAction = Box<dyn FnMut() + Send + 'static>;
@@ -158,6 +161,7 @@ impl Server {
             service: None,
             unix_mode: None,
             dev_http: None,
+            metrics: Metrics::default(),
         }
     }
 
@@ -192,6 +196,12 @@ impl Server {
     /// `None` without a listener.
     pub fn fileno(&self) -> Option<RawFd> {
         self.listener.as_ref().map(AsRawFd::as_raw_fd)
+    }
+
+    /// The server's live counters (connections, requests, errors,
+    /// panics); serve them with [`StatusHandler`](crate::status::StatusHandler).
+    pub fn metrics(&self) -> Metrics {
+        self.metrics.clone()
     }
 
     /// A handle that stops the server gracefully from anywhere.
@@ -348,6 +358,7 @@ impl Server {
             handler: Arc::new(handler),
             config: self.config.clone(),
             state: Arc::new(self.state.clone()),
+            metrics: self.metrics.clone(),
         })
     }
 
@@ -376,6 +387,7 @@ impl Server {
             handler: Arc::new(handler),
             config: self.config.clone(),
             state: Arc::new(std::mem::take(&mut self.state)),
+            metrics: self.metrics.clone(),
         });
         let slots = Arc::new(Semaphore::new(self.config.max_connections));
         let mut connections = JoinSet::new();
@@ -423,6 +435,7 @@ impl Server {
                                 && !filter.allows(peer.ip())
                             {
                                     tracing::warn!(%peer, "closing a connection from a peer not in FCGI_WEB_SERVER_ADDRS");
+                                self.metrics.peer_rejected();
                                 continue;
                             }
                             let _ = stream.set_nodelay(true);
@@ -465,7 +478,10 @@ where
     IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     let never = Box::pin(std::future::pending());
+    let metrics = shared.metrics.clone();
+    metrics.connection_opened();
     Connection::new(io, shared, never).run().await;
+    metrics.connection_closed();
 }
 
 /// Serves one accepted connection; the permit frees its slot when done.
@@ -480,17 +496,23 @@ async fn serve_one<H, IO>(
     IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     let shutdown = Box::pin(async move { shutdown.wait().await });
-    let outcome = Connection::new(io, shared, shutdown).run().await;
+    // Everything logged while serving this connection (protocol errors,
+    // panics) carries the peer.
+    let metrics = shared.metrics.clone();
+    metrics.connection_opened();
+    let span = tracing::info_span!("fastcgi_connection", %peer);
+    let outcome =
+        tracing::Instrument::instrument(Connection::new(io, shared, shutdown).run(), span).await;
     match outcome {
         Outcome::Done | Outcome::PeerClosed | Outcome::IdleTimeout => {
             tracing::debug!(%peer, ?outcome, "connection closed");
         }
-        Outcome::Protocol(err) => {
-            tracing::warn!(%peer, error = %err, "closing the connection: protocol error");
-        }
+        // Logged where it happened, inside the connection's span.
+        Outcome::Protocol(err) => tracing::debug!(%peer, error = %err, "connection closed"),
         Outcome::Io(err) => tracing::warn!(%peer, error = %err, "connection failed"),
         other => tracing::warn!(%peer, outcome = ?other, "connection closed"),
     }
+    metrics.connection_closed();
 }
 
 enum Acceptor {
