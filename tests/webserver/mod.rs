@@ -8,7 +8,7 @@
 //! expected to do; the deployment is started once and shared by the file's
 //! tests, which take turns (see [`Deployment::turn`]).
 
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports, unused_macros)]
 
 pub mod checks;
 pub mod deployment;

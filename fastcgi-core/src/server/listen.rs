@@ -93,6 +93,26 @@ impl Listener {
         }
     }
 
+    /// Binds a TCP address with `SO_REUSEPORT`, so several processes can
+    /// each bind the same port and the kernel spreads connections among
+    /// them (what `FCGI_REUSEPORT=1` asks of
+    /// [`Server::from_env`](super::Server::from_env)). Every process must
+    /// set it; one that does not makes the port unavailable to the others.
+    pub fn bind_reuse_port(addr: SocketAddr) -> Result<Self, Error> {
+        use socket2::{Domain, Socket, Type};
+        let bind_error = |source| Error::Bind {
+            address: addr.to_string(),
+            source,
+        };
+        let socket =
+            Socket::new(Domain::for_address(addr), Type::STREAM, None).map_err(bind_error)?;
+        socket.set_reuse_address(true).map_err(bind_error)?;
+        socket.set_reuse_port(true).map_err(bind_error)?;
+        socket.bind(&addr.into()).map_err(bind_error)?;
+        socket.listen(1024).map_err(bind_error)?;
+        Ok(Listener::Tcp(socket.into()))
+    }
+
     /// Takes the socket systemd passed (LISTEN_FDS/LISTEN_PID: fd 3), if
     /// this process was socket-activated.
     pub fn from_systemd() -> Result<Option<Self>, Error> {

@@ -103,7 +103,9 @@ impl Server {
     /// says, in this order:
     ///
     /// 1. systemd socket activation (`LISTEN_FDS`, `LISTEN_PID`: fd 3);
-    /// 2. `FCGI_BIND`: `HOST:PORT`, `[V6]:PORT` or `unix:/path`;
+    /// 2. `FCGI_BIND`: `HOST:PORT`, `[V6]:PORT` or `unix:/path` (with
+    ///    `FCGI_REUSEPORT=1`, a TCP port is bound with `SO_REUSEPORT` so
+    ///    several processes can share it);
     /// 3. fd 0, when it is a listening socket (FCGI_LISTENSOCK_FILENO: how
     ///    spawn-fcgi, lighttpd's `bin-path` and mod_fcgid start apps).
     ///
@@ -119,7 +121,10 @@ impl Server {
         let listener = if let Some(listener) = Listener::from_systemd()? {
             listener
         } else if let Ok(bind) = std::env::var("FCGI_BIND") {
-            Listener::bind(&bind.parse()?)?
+            match bind.parse()? {
+                BindAddr::Tcp(addr) if reuse_port_from_env() => Listener::bind_reuse_port(addr)?,
+                addr => Listener::bind(&addr)?,
+            }
         } else if let Some(listener) = Listener::from_stdin()? {
             listener
         } else if dev_http.is_some() {
@@ -448,6 +453,13 @@ impl Server {
                 }
             }
         }
+        // Close the listening socket first: new connections are refused at
+        // once (a web server retries them elsewhere) instead of waiting in
+        // the backlog of a server that will never accept them.
+        drop(accept);
+        if let Some(path) = &socket_file {
+            let _ = std::fs::remove_file(path);
+        }
         tracing::info!(
             connections = connections.len(),
             "shutting down: letting in-flight requests finish"
@@ -462,10 +474,6 @@ impl Server {
                 "grace period over: cancelling the requests still running"
             );
             connections.shutdown().await;
-        }
-        drop(accept);
-        if let Some(path) = socket_file {
-            let _ = std::fs::remove_file(path);
         }
         Ok(())
     }
@@ -541,6 +549,11 @@ impl Acceptor {
             Acceptor::Unix(l) => l.accept().await.map(|(s, _)| Accepted::Unix(s)),
         }
     }
+}
+
+/// `FCGI_REUSEPORT=1`: bind FCGI_BIND's TCP port with `SO_REUSEPORT`.
+fn reuse_port_from_env() -> bool {
+    std::env::var("FCGI_REUSEPORT").is_ok_and(|v| v == "1" || v.eq_ignore_ascii_case("true"))
 }
 
 /// Reads `FCGI_DEV_HTTP`; an error when it is set in a build without the
