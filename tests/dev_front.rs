@@ -8,16 +8,8 @@ mod common;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use common::{ChildGuard, example_path};
+use common::{ChildGuard, example_path, free_port};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 fn start(example: &str, root: &str) -> (ChildGuard, String) {
     let http = format!("127.0.0.1:{}", free_port());

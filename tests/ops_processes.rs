@@ -8,15 +8,7 @@ mod common;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{ChildGuard, RawPeer, example_path};
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+use common::{ChildGuard, RawPeer, example_path, free_port};
 
 fn sigterm(child: &Child) {
     let status = Command::new("kill")

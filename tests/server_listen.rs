@@ -84,11 +84,7 @@ async fn serves_under_systemd_socket_activation() {
 
 #[tokio::test]
 async fn serves_on_fcgi_bind() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = common::free_port();
     let addr = format!("127.0.0.1:{port}");
     let child = Command::new(example_path("hello"))
         .env("FCGI_BIND", &addr)
@@ -139,11 +135,7 @@ async fn serves_under_spawn_fcgi() {
         eprintln!("SKIPPED: spawn-fcgi not installed (bash .ci/install-web-servers)");
         return;
     }
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = common::free_port();
     let addr = format!("127.0.0.1:{port}");
     let child = Command::new("spawn-fcgi")
         .args(["-n", "-a", "127.0.0.1", "-p", &port.to_string(), "--"])

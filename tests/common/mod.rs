@@ -366,3 +366,12 @@ impl Drop for ExampleApp {
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
+
+/// A TCP port on 127.0.0.1 that was free a moment ago.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
