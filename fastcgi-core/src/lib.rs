@@ -12,6 +12,8 @@
 //!   of CGI meta-variables, the body stream, the abort signal.
 //! - [`extract`]: how handler arguments are taken from the request.
 //! - [`handler`]: the [`Handler`](handler::Handler) trait the server calls.
+//! - [`routing`]: a [`Router`](routing::Router) of many handlers, by path and
+//!   method, with typed path parameters.
 //! - [`log`]: a `tracing` layer that routes a request's log events to its
 //!   FCGI_STDERR, into the web server's error log.
 //! - [`path`]: joining a client-chosen path onto a directory without leaving it.
@@ -21,6 +23,8 @@
 //! - [`client`]: the other side of the protocol, what a web server does:
 //!   connections that send requests and read responses, for tools, load
 //!   generators and development front ends.
+//! - `tower` (feature `tower`): serving any `tower::Service` (an axum
+//!   `Router`...) over FastCGI, and tower `Layer`s around routes.
 //! - [`testing`]: [`TestClient`](testing::TestClient), which drives a handler
 //!   through real FastCGI records over an in-memory stream, for handler tests.
 
@@ -36,8 +40,11 @@ pub mod path;
 pub mod protocol;
 pub mod request;
 pub mod response;
+pub mod routing;
 pub mod server;
 pub mod status;
 pub mod testing;
+#[cfg(feature = "tower")]
+pub mod tower;
 
 pub use error::{Error, ProtocolError};

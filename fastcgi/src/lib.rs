@@ -182,6 +182,10 @@
 //! # Where next
 //!
 //! - [`server`]: listening, limits, application state, shutdown.
+//! - [`routing`]: many handlers in one app, by path and method, with typed
+//!   path parameters.
+//! - `tower` (feature `tower`): serving an axum or tower app over FastCGI,
+//!   and tower-http middleware around routes.
 //! - [`extract`]: writing your own extractor.
 //! - [`response`]: streaming, redirects, the low-level writer.
 //! - [`path`]: joining a client-chosen path onto a directory safely.
@@ -191,10 +195,13 @@
 //! - [`protocol`]: the sans-io FastCGI codec underneath.
 
 pub use fastcgi_core::{
-    Error, ProtocolError, client, extract, handler, log, path, protocol, request, response, server,
-    status, testing,
+    Error, ProtocolError, client, extract, handler, log, path, protocol, request, response,
+    routing, server, status, testing,
 };
 pub use fastcgi_macros::fcgi_handler;
+
+#[cfg(feature = "tower")]
+pub use fastcgi_core::tower;
 
 /// Everything a typical application uses.
 pub mod prelude {
@@ -205,7 +212,12 @@ pub mod prelude {
         Html, IntoResponse, Ndjson, Redirect, Response, ResponseWriter, StatusCode, StreamBody,
         TryNdjson,
     };
+    pub use fastcgi_core::routing::{
+        MethodRouter, Path, PathParams, Router, any, delete, get, patch, post, put,
+    };
     pub use fastcgi_core::server::Server;
+    #[cfg(feature = "tower")]
+    pub use fastcgi_core::tower::Extension;
     pub use fastcgi_macros::fcgi_handler;
 }
 

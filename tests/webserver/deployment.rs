@@ -13,6 +13,25 @@ use crate::common;
 /// How long a server or the app may take to start.
 const START_LIMIT: Duration = Duration::from_secs(15);
 
+/// Which example runs behind the web server, and how to tell it is ready.
+#[derive(Debug, Clone, Copy)]
+pub struct App {
+    /// The example's name (`cargo run --example NAME`).
+    pub name: &'static str,
+    /// A GET that answers 200 with `ready_body` once the app serves.
+    pub probe: &'static str,
+    pub ready_body: &'static [u8],
+}
+
+impl App {
+    /// The conformance app every web test runs.
+    pub const ECHO: App = App {
+        name: "echo",
+        probe: "/?mode=json",
+        ready_body: br#"{"name":"echo","n":3,"tags":["a","b"]}"#,
+    };
+}
+
 /// A web server and the echo app behind it, stopped when dropped.
 pub struct Deployment {
     /// Names the deployment in failure messages, e.g. `nginx (app on a unix socket)`.
@@ -24,6 +43,8 @@ pub struct Deployment {
     pub error_log: PathBuf,
     /// The recipe's placeholders and their values.
     pub vars: Vec<(&'static str, String)>,
+    /// The example behind the web server.
+    pub program: App,
     turn: tokio::sync::Mutex<()>,
     web: Option<Process>,
     app: Option<Process>,
@@ -146,6 +167,7 @@ impl Deployment {
             error_log: run_dir.join("error.log"),
             run_dir,
             vars,
+            program: App::ECHO,
             turn: tokio::sync::Mutex::new(()),
             web: None,
             app: None,
@@ -160,9 +182,16 @@ impl Deployment {
             .expect("the reaper is there until drop")
     }
 
-    /// Starts the echo example listening on `bind` (FCGI_BIND's syntax).
+    /// Runs `program` instead of the echo example.
+    pub(super) fn with_program(mut self, program: App) -> Self {
+        self.program = program;
+        self
+    }
+
+    /// Starts the example listening on `bind` (FCGI_BIND's syntax).
     pub(super) fn start_app(&mut self, bind: &str) -> Result<(), String> {
-        let app = start_app(&self.run_dir.clone(), bind, self.reaper())?;
+        let name = self.program.name;
+        let app = start_app(&self.run_dir.clone(), bind, name, self.reaper())?;
         self.app = Some(app);
         Ok(())
     }
@@ -185,15 +214,20 @@ pub fn render(template: &str, vars: &[(&'static str, String)]) -> String {
     text
 }
 
-/// Starts the echo example listening on `bind` (FCGI_BIND's syntax).
-fn start_app(run_dir: &Path, bind: &str, reaper: &mut Reaper) -> Result<Process, String> {
-    let mut command = Command::new(common::example_path("echo"));
+/// Starts the example `name` listening on `bind` (FCGI_BIND's syntax).
+fn start_app(
+    run_dir: &Path,
+    bind: &str,
+    name: &str,
+    reaper: &mut Reaper,
+) -> Result<Process, String> {
+    let mut command = Command::new(common::example_path(name));
     command
         .env("FCGI_BIND", bind)
         .env_remove("LISTEN_FDS")
         .env_remove("LISTEN_PID")
         .current_dir(run_dir);
-    let mut app = Process::spawn("echo", command, &run_dir.join("app.log"), reaper)?;
+    let mut app = Process::spawn(name, command, &run_dir.join("app.log"), reaper)?;
     match bind.strip_prefix("unix:") {
         Some(path) => process::wait_unix(Path::new(path), START_LIMIT, &mut [&mut app])?,
         None => {
@@ -206,13 +240,15 @@ fn start_app(run_dir: &Path, bind: &str, reaper: &mut Reaper) -> Result<Process,
     Ok(app)
 }
 
-/// Waits until the web server answers and the app behind it too: a GET of
-/// `/?mode=json` answered 200 with echo's typed JSON.
+/// Waits until the web server answers and the app behind it too: the
+/// program's probe answered 200 with its ready body (for echo, a GET of
+/// `/?mode=json` answered with its typed JSON).
 async fn wait_ready(deployment: &mut Deployment) -> Result<(), String> {
     let mut watch: Vec<&mut Process> = deployment.web.iter_mut().collect();
     process::wait_tcp(deployment.http, START_LIMIT, &mut watch)?;
     let deadline = Instant::now() + START_LIMIT;
-    let request = http::Request::get("/?mode=json");
+    let program = deployment.program;
+    let request = http::Request::get(program.probe);
     let mut last = String::new();
     while Instant::now() < deadline {
         if let Some(web) = deployment.web.as_mut() {
@@ -224,10 +260,7 @@ async fn wait_ready(deployment: &mut Deployment) -> Result<(), String> {
         )
         .await
         {
-            Ok(Ok(response))
-                if response.status == 200
-                    && response.body == br#"{"name":"echo","n":3,"tags":["a","b"]}"# =>
-            {
+            Ok(Ok(response)) if response.status == 200 && response.body == program.ready_body => {
                 return Ok(());
             }
             Ok(Ok(response)) => last = response.describe(),
@@ -237,8 +270,9 @@ async fn wait_ready(deployment: &mut Deployment) -> Result<(), String> {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     Err(format!(
-        "{} did not serve GET /?mode=json within {START_LIMIT:?}; last: {last}\n{}",
+        "{} did not serve GET {} within {START_LIMIT:?}; last: {last}\n{}",
         deployment.label,
+        program.probe,
         deployment.diagnostics()
     ))
 }

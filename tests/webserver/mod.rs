@@ -18,7 +18,7 @@ pub mod process;
 pub mod servers;
 
 pub use checks::{Expect, Outcome, Param};
-pub use deployment::Deployment;
+pub use deployment::{App, Deployment};
 
 /// Expands to one `#[tokio::test]` per check in [`checks`], all sharing the
 /// deployment `$start` (an expression: a future of

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use super::deployment::{Deployment, ready};
+use super::deployment::{App, Deployment, ready};
 use super::install::{self, WebServer};
 use super::process;
 use crate::common;
@@ -56,6 +56,19 @@ fn run_dir(name: &str) -> Result<PathBuf, String> {
     Ok(dir)
 }
 
+/// The run directory's name and the label of a deployment of `program`:
+/// echo's as they were, another example's named after it.
+fn labelled(name: &str, label: &str, program: App) -> (String, String) {
+    if program.name == App::ECHO.name {
+        (name.to_owned(), label.to_owned())
+    } else {
+        (
+            format!("{name}-{}", program.name),
+            format!("{label}, example {}", program.name),
+        )
+    }
+}
+
 fn base_vars(run_dir: &Path, port: u16) -> Vec<(&'static str, String)> {
     vec![
         ("RUN_DIR", run_dir.display().to_string()),
@@ -68,6 +81,11 @@ fn base_vars(run_dir: &Path, port: u16) -> Vec<(&'static str, String)> {
 /// (`examples/deploy/nginx.conf`). `Ok(None)`: nginx is missing and the
 /// tests are skipped.
 pub async fn nginx(socket: AppSocket) -> Result<Option<Deployment>, String> {
+    nginx_with(socket, App::ECHO).await
+}
+
+/// [`nginx`] in front of another example.
+pub async fn nginx_with(socket: AppSocket, program: App) -> Result<Option<Deployment>, String> {
     let Some(nginx) = install::locate(WebServer::Nginx)? else {
         return Ok(None);
     };
@@ -75,7 +93,8 @@ pub async fn nginx(socket: AppSocket) -> Result<Option<Deployment>, String> {
         AppSocket::Tcp => ("web-nginx-tcp", "nginx (app on TCP)"),
         AppSocket::Unix => ("web-nginx-unix", "nginx (app on a unix socket)"),
     };
-    let dir = run_dir(name)?;
+    let (name, label) = labelled(name, label, program);
+    let dir = run_dir(&name)?;
     let port = process::free_port();
     let app_addr = match socket {
         AppSocket::Tcp => format!("127.0.0.1:{}", process::free_port()),
@@ -83,12 +102,8 @@ pub async fn nginx(socket: AppSocket) -> Result<Option<Deployment>, String> {
     };
     let mut vars = base_vars(&dir, port);
     vars.push(("APP_ADDR", app_addr.clone()));
-    let mut deployment = Deployment::new(
-        label.into(),
-        ([127, 0, 0, 1], port).into(),
-        dir.clone(),
-        vars,
-    )?;
+    let mut deployment = Deployment::new(label, ([127, 0, 0, 1], port).into(), dir.clone(), vars)?
+        .with_program(program);
     deployment.start_app(&app_addr)?;
     let conf = write_recipe("nginx.conf", &dir, &deployment.vars)?;
     let mut command = Command::new(nginx);
@@ -107,22 +122,24 @@ pub async fn nginx(socket: AppSocket) -> Result<Option<Deployment>, String> {
 /// lighttpd, which starts the app itself with its listening socket on fd 0
 /// (`examples/deploy/lighttpd.conf`).
 pub async fn lighttpd() -> Result<Option<Deployment>, String> {
+    lighttpd_with(App::ECHO).await
+}
+
+/// [`lighttpd`] in front of another example.
+pub async fn lighttpd_with(program: App) -> Result<Option<Deployment>, String> {
     let Some(lighttpd) = install::locate(WebServer::Lighttpd)? else {
         return Ok(None);
     };
-    let dir = run_dir("web-lighttpd")?;
+    let (name, label) = labelled("web-lighttpd", "lighttpd (app spawned on fd 0)", program);
+    let dir = run_dir(&name)?;
     let port = process::free_port();
     let mut vars = base_vars(&dir, port);
     vars.push((
         "APP_BIN",
-        common::example_path("echo").display().to_string(),
+        common::example_path(program.name).display().to_string(),
     ));
-    let mut deployment = Deployment::new(
-        "lighttpd (app spawned on fd 0)".into(),
-        ([127, 0, 0, 1], port).into(),
-        dir.clone(),
-        vars,
-    )?;
+    let mut deployment = Deployment::new(label, ([127, 0, 0, 1], port).into(), dir.clone(), vars)?
+        .with_program(program);
     let conf = write_recipe("lighttpd.conf", &dir, &deployment.vars)?;
     let mut command = Command::new(lighttpd);
     // lighttpd passes its environment on to the app: without these removed,
@@ -142,20 +159,22 @@ pub async fn lighttpd() -> Result<Option<Deployment>, String> {
 /// Apache httpd with mod_proxy_fcgi in front of the app on TCP
 /// (`examples/deploy/apache.conf`).
 pub async fn apache() -> Result<Option<Deployment>, String> {
+    apache_with(App::ECHO).await
+}
+
+/// [`apache`] in front of another example.
+pub async fn apache_with(program: App) -> Result<Option<Deployment>, String> {
     let Some(apache) = install::locate(WebServer::Apache)? else {
         return Ok(None);
     };
-    let dir = run_dir("web-apache")?;
+    let (name, label) = labelled("web-apache", "apache (mod_proxy_fcgi, app on TCP)", program);
+    let dir = run_dir(&name)?;
     let port = process::free_port();
     let app_addr = format!("127.0.0.1:{}", process::free_port());
     let mut vars = base_vars(&dir, port);
     vars.push(("APP_ADDR", app_addr.clone()));
-    let mut deployment = Deployment::new(
-        "apache (mod_proxy_fcgi, app on TCP)".into(),
-        ([127, 0, 0, 1], port).into(),
-        dir.clone(),
-        vars,
-    )?;
+    let mut deployment = Deployment::new(label, ([127, 0, 0, 1], port).into(), dir.clone(), vars)?
+        .with_program(program);
     deployment.start_app(&app_addr)?;
     let conf = write_recipe("apache.conf", &dir, &deployment.vars)?;
     let mut command = Command::new(apache);

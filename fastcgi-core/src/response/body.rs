@@ -124,6 +124,29 @@ impl From<()> for ResponseBody {
     }
 }
 
+/// The body's chunks, in order: a full body is one chunk, an empty one
+/// none, a streamed one each chunk as it is produced. This is how a body
+/// reaches code other than the server's writer (middleware that wraps it,
+/// tests that read it).
+impl Stream for ResponseBody {
+    type Item = Result<Bytes, BoxError>;
+
+    fn poll_next(
+        self: Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        let this = self.get_mut();
+        match &mut this.kind {
+            BodyKind::Empty => std::task::Poll::Ready(None),
+            BodyKind::Full(_) => match std::mem::replace(&mut this.kind, BodyKind::Empty) {
+                BodyKind::Full(bytes) => std::task::Poll::Ready(Some(Ok(bytes))),
+                _ => std::task::Poll::Ready(None),
+            },
+            BodyKind::Stream(stream) => stream.as_mut().poll_next(cx),
+        }
+    }
+}
+
 struct MapStream<S> {
     inner: S,
 }

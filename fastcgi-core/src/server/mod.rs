@@ -114,7 +114,7 @@ impl Server {
     ///
     /// For development, `FCGI_DEV_HTTP=127.0.0.1:8080` (with the `dev-http`
     /// feature) also serves HTTP there through the
-    /// [development front](crate::dev), and listens for FastCGI on a free
+    /// development front (the `dev` module), and listens for FastCGI on a free
     /// local port when none of the three is given.
     pub fn from_env() -> Result<Self, Error> {
         let dev_http = dev_http_from_env()?;

@@ -1,0 +1,77 @@
+//! Routing: many handlers behind one FastCGI app, by path and method.
+//!
+//! A [`Router`] is a [`Handler`](crate::handler::Handler) that dispatches
+//! each request to the handler of the route its path matches, by method:
+//!
+//! ```no_run
+//! use fastcgi_core::handler::from_fn;
+//! use fastcgi_core::request::Request;
+//! use fastcgi_core::routing::{Path, Router, get};
+//! use fastcgi_core::extract::FromRequestParts;
+//! use fastcgi_core::server::Server;
+//!
+//! async fn show_item(request: Request) -> String {
+//!     match Path::<u64>::from_request_parts(request.parts()).await {
+//!         Ok(Path(id)) => format!("item {id}"),
+//!         Err(rejection) => rejection.to_string(),
+//!     }
+//! }
+//!
+//! #[tokio::main]
+//! async fn main() -> Result<(), fastcgi_core::Error> {
+//!     let app = Router::new()
+//!         .route("/", get(from_fn(|_| async { "home" })))
+//!         .route("/items/{id}", get(from_fn(show_item)));
+//!     Server::from_env()?.serve(app).await
+//! }
+//! ```
+//!
+//! With the `fastcgi` crate, routes take `#[fcgi_handler]` fns, whose
+//! arguments take the parameters: `async fn show_item(Path(id): Path<u64>)`.
+//!
+//! - Patterns: literal segments, `{param}` for one segment,
+//!   `{*rest}` for the rest of the path; see [`Router`].
+//! - Methods: [`get`], [`post`]... and [`MethodRouter`]; 405 with `Allow`
+//!   for the others, HEAD served by GET.
+//! - Parameters: [`Path<T>`](Path), typed with serde (400 when a value
+//!   does not parse), or [`PathParams`] by name.
+//! - Which path is routed: [`PathSource`], `SCRIPT_NAME` + `PATH_INFO` by
+//!   default, the path the web server resolved.
+//! - Middleware: with the `tower` feature, `Router::layer` wraps routes in
+//!   any `tower::Layer` (see the `tower` module).
+//!
+//! Routing costs about as much as one look-up per path segment: nothing
+//! is allocated for a route without parameters (see `benches/routing.rs`).
+
+mod de;
+mod endpoint;
+mod extract;
+mod method_router;
+mod pattern;
+mod request_path;
+mod router;
+mod tree;
+
+pub use extract::{Path, PathParams, PathRejection};
+pub use method_router::{
+    MethodRouter, any, delete, get, head, on, options, patch, post, put, trace,
+};
+pub use request_path::PathSource;
+pub use router::Router;
+
+#[cfg(feature = "tower")]
+pub(crate) use endpoint::Endpoint;
+#[cfg(feature = "tower")]
+pub(crate) use request_path::percent_decode;
+
+use crate::request::RequestParts;
+
+/// Puts `value` on this request alone: its parts share the application
+/// state with every other request until the first such insertion, which
+/// copies the state for this request.
+pub(crate) fn insert_extension<T: Clone + Send + Sync + 'static>(
+    parts: &mut RequestParts,
+    value: T,
+) {
+    std::sync::Arc::make_mut(&mut parts.state).insert(value);
+}
