@@ -293,23 +293,23 @@ impl<'c> ResponseStream<'c> {
     /// As [`head`](Self::head) and [`next_chunk`](Self::next_chunk).
     pub async fn collect(mut self) -> Result<ClientResponse, ClientError> {
         self.head().await?;
-        let mut first = Bytes::new();
-        let mut rest = BytesMut::new();
+        // The chunks are slices of the read buffer: keep them, and copy
+        // once into a buffer of the final size when there are several
+        // (growing one buffer as they come copies again at every doubling).
+        let mut chunks: Vec<Bytes> = Vec::new();
+        let mut len = 0;
         while let Some(chunk) = self.next_chunk().await? {
-            if first.is_empty() {
-                first = chunk;
-            } else {
-                if rest.is_empty() {
-                    rest.reserve(first.len() + chunk.len());
-                    rest.extend_from_slice(&first);
-                }
-                rest.extend_from_slice(&chunk);
-            }
+            len += chunk.len();
+            chunks.push(chunk);
         }
-        let body = if rest.is_empty() {
-            first
+        let body = if chunks.len() <= 1 {
+            chunks.pop().unwrap_or_default()
         } else {
-            rest.freeze()
+            let mut all = BytesMut::with_capacity(len);
+            for chunk in &chunks {
+                all.extend_from_slice(chunk);
+            }
+            all.freeze()
         };
         let Some(end) = self.end else {
             return Err(ClientError::ConnectionClosed {

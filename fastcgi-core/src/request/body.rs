@@ -269,18 +269,29 @@ impl Body {
         let Some(second) = self.chunk().await? else {
             return Ok(first);
         };
-        let mut all = BytesMut::with_capacity(first.len() + second.len());
-        all.extend_from_slice(&first);
-        all.extend_from_slice(&second);
+        // The chunks are slices of the connection's read buffers: keep them
+        // and copy once into a buffer of the final size. Growing one buffer
+        // as they come would copy the body again at every doubling (and
+        // page-fault in each new buffer).
+        let mut len = first.len() + second.len();
+        let mut chunks = vec![first, second];
         loop {
-            if all.len() > limit {
+            if len > limit {
                 return Err(BodyError::TooLarge { limit });
             }
             match self.chunk().await? {
-                None => return Ok(all.freeze()),
-                Some(chunk) => all.extend_from_slice(&chunk),
+                None => break,
+                Some(chunk) => {
+                    len += chunk.len();
+                    chunks.push(chunk);
+                }
             }
         }
+        let mut all = BytesMut::with_capacity(len);
+        for chunk in &chunks {
+            all.extend_from_slice(chunk);
+        }
+        Ok(all.freeze())
     }
 
     /// Whether the whole body has arrived and been read.

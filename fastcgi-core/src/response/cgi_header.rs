@@ -29,21 +29,30 @@ pub(crate) fn encode_header_block(
         out.put_slice(b"\r\n");
         return;
     }
-    out.put_slice(b"Status: ");
-    out.put_slice(status.as_str().as_bytes());
-    out.put_u8(b' ');
-    out.put_slice(reason_phrase(status).as_bytes());
-    out.put_slice(b"\r\n");
+    if status == StatusCode::OK {
+        out.put_slice(b"Status: 200 OK\r\n");
+    } else {
+        out.put_slice(b"Status: ");
+        out.put_slice(status.as_str().as_bytes());
+        out.put_u8(b' ');
+        out.put_slice(reason_phrase(status).as_bytes());
+        out.put_slice(b"\r\n");
+    }
+    // Which headers are there, noted while writing them: three hash
+    // lookups afterwards cost more than the whole loop for a small map.
+    let (mut is_redirect, mut has_type, mut has_length) = (false, false, false);
     for (name, value) in headers {
+        is_redirect |= name == header::LOCATION;
+        has_type |= name == header::CONTENT_TYPE;
+        has_length |= name == header::CONTENT_LENGTH;
         put_header(out, display_name(name), value.as_bytes());
     }
     let has_body = body_len != Some(0);
-    let is_redirect = headers.contains_key(header::LOCATION);
-    if has_body && !is_redirect && !headers.contains_key(header::CONTENT_TYPE) {
+    if has_body && !is_redirect && !has_type {
         put_header(out, "Content-Type", DEFAULT_CONTENT_TYPE.as_bytes());
     }
     if let Some(len) = body_len
-        && !headers.contains_key(header::CONTENT_LENGTH)
+        && !has_length
         && (len > 0 || !is_redirect)
     {
         let mut digits = itoa_buf(len);

@@ -6,12 +6,16 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, ready};
 
+use bytes::{BufMut, Bytes, BytesMut};
+use futures_core::Stream;
 use http::{HeaderName, HeaderValue, StatusCode, header};
 
 use super::body::BodyKind;
 use super::cgi_header::{LocalRedirect, encode_header_block};
-use super::{IntoResponse, Redirect, Response, ResponseBody};
-use crate::protocol::{StreamType, encode_stream};
+use super::{BoxError, IntoResponse, Redirect, Response, ResponseBody};
+use crate::protocol::{
+    HEADER_LEN, RecordHeader, RecordType, StreamType, VERSION_1, encode_stream, padding_for,
+};
 use crate::server::output::{ConnOutput, OutputClosed, RequestKey};
 
 /// The largest piece of one `write` appended before waiting for the
@@ -156,41 +160,65 @@ impl ResponseWriter {
                 "the response was already started; `send` writes a whole response and must come first",
             ));
         }
-        let (parts, body) = response.into_response().into_parts();
+        self.send_unstarted(response.into_response()).await
+    }
+
+    /// [`send`](Self::send) for a caller that just saw the response not
+    /// started (the server, after the handler returned): saves a second
+    /// look at the connection's shared state.
+    pub(crate) async fn send_unstarted(&mut self, response: Response) -> io::Result<()> {
+        // What is left after the header is in a small enum, and the stream
+        // loop is boxed: every request's future holds this one's state, so
+        // its size is per-request allocation size (it was 592 bytes, which
+        // made each request's future miss the allocator's fast path).
+        match self.start_document(response)? {
+            BodyKind::Empty => Ok(()),
+            BodyKind::Full(bytes) => self.write(&bytes).await,
+            BodyKind::Stream(stream) => Box::pin(self.write_body_stream(stream)).await,
+        }
+    }
+
+    /// Appends the header block, with a body of up to [`WRITE_PIECE`]
+    /// bytes; returns the body still to write.
+    fn start_document(&mut self, response: Response) -> io::Result<BodyKind> {
+        let (parts, body) = response.into_parts();
         let local = parts.extensions.get::<LocalRedirect>().is_some();
         let len = body.size_hint();
         self.header_sent = true;
-        let key = self.output.key;
         match body.kind {
-            BodyKind::Empty => self.append_header(&parts, len, local, b""),
             BodyKind::Full(bytes) if bytes.len() <= WRITE_PIECE => {
-                self.append_header(&parts, len, local, &bytes)
+                self.append_header(&parts, len, local, &bytes)?;
+                Ok(BodyKind::Empty)
             }
-            BodyKind::Full(bytes) => {
+            rest => {
                 self.append_header(&parts, len, local, b"")?;
-                self.write(&bytes).await
-            }
-            BodyKind::Stream(mut stream) => {
-                self.append_header(&parts, len, local, b"")?;
-                while let Some(chunk) =
-                    std::future::poll_fn(|cx| stream.as_mut().poll_next(cx)).await
-                {
-                    match chunk {
-                        Ok(chunk) => self.write(&chunk).await?,
-                        Err(err) => {
-                            let msg = format!(
-                                "fastcgi: request {}: the response stream failed, ending the response early: {err}\n",
-                                key.request_id
-                            );
-                            self.write_err(msg.as_bytes()).await?;
-                            tracing::error!(request_id = key.request_id, error = %err, "response stream failed");
-                            break;
-                        }
-                    }
-                }
-                Ok(())
+                Ok(rest)
             }
         }
+    }
+
+    /// Writes a streamed body chunk by chunk; a failed stream ends the
+    /// response early, with a line on FCGI_STDERR.
+    async fn write_body_stream(
+        &mut self,
+        mut stream: Pin<Box<dyn Stream<Item = Result<Bytes, BoxError>> + Send>>,
+    ) -> io::Result<()> {
+        let key = self.output.key;
+        while let Some(chunk) = std::future::poll_fn(|cx| stream.as_mut().poll_next(cx)).await {
+            match chunk {
+                Ok(chunk) => self.write(&chunk).await?,
+                Err(err) => {
+                    let msg = format!(
+                        "fastcgi: request {}: the response stream failed, ending the response early: {err}\n",
+                        key.request_id
+                    );
+                    self.write_err(msg.as_bytes()).await?;
+                    tracing::error!(request_id = key.request_id, error = %err, "response stream failed");
+                    break;
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Appends the header block and a small body as one step, so a small
@@ -203,22 +231,11 @@ impl ResponseWriter {
         body: &[u8],
     ) -> io::Result<()> {
         let key = self.output.key;
-        let mut header = bytes::BytesMut::with_capacity(128);
-        encode_header_block(&mut header, parts.status, &parts.headers, len, local);
         self.position = self
             .output
             .conn
             .append(key, true, |buf| {
-                if body.is_empty() {
-                    encode_stream(buf, StreamType::Stdout, key.request_id, &header);
-                } else if header.len() + body.len() <= crate::protocol::MAX_CONTENT_LEN {
-                    // One record for header and body.
-                    header.extend_from_slice(body);
-                    encode_stream(buf, StreamType::Stdout, key.request_id, &header);
-                } else {
-                    encode_stream(buf, StreamType::Stdout, key.request_id, &header);
-                    encode_stream(buf, StreamType::Stdout, key.request_id, body);
-                }
+                encode_document(buf, key.request_id, parts, len, local, body);
             })
             .map_err(closed_error)?;
         Ok(())
@@ -291,6 +308,44 @@ impl ResponseWriter {
             Redirect::try_to(target).map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
         self.send(redirect).await?;
         self.flush().await
+    }
+}
+
+/// Frames the CGI header block of `parts` and `body` as FCGI_STDOUT,
+/// encoding the block straight into `out` (no intermediate buffer, no
+/// copy): one record when both fit in one, which is every small response.
+fn encode_document(
+    out: &mut BytesMut,
+    request_id: u16,
+    parts: &http::response::Parts,
+    len: Option<u64>,
+    local: bool,
+    body: &[u8],
+) {
+    let start = out.len();
+    // The record header, filled in once the content length is known.
+    out.put_bytes(0, HEADER_LEN);
+    encode_header_block(out, parts.status, &parts.headers, len, local);
+    let content_len = out.len() - start - HEADER_LEN + body.len();
+    if let Ok(content_length) = u16::try_from(content_len) {
+        out.put_slice(body);
+        let padding_length = padding_for(content_len);
+        out.put_bytes(0, usize::from(padding_length));
+        let header = RecordHeader {
+            version: VERSION_1,
+            record_type: RecordType::Stdout as u8,
+            request_id,
+            content_length,
+            padding_length,
+        };
+        out[start..start + HEADER_LEN].copy_from_slice(&header.encode());
+    } else {
+        // Over one record together (a huge header block, or one with a
+        // body near 64 KiB): frame them apart, as records of their own.
+        let block = out[start + HEADER_LEN..].to_vec();
+        out.truncate(start);
+        encode_stream(out, StreamType::Stdout, request_id, &block);
+        encode_stream(out, StreamType::Stdout, request_id, body);
     }
 }
 

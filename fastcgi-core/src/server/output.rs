@@ -7,6 +7,7 @@
 //! one poll leave the process in a single write. Writers wait (backpressure)
 //! while the buffer holds more than the configured high-water mark.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll, Waker};
 
@@ -24,6 +25,15 @@ pub(crate) enum OutputClosed {
 pub(crate) struct ConnOutput {
     state: Mutex<OutputState>,
     high_water: usize,
+    /// True while the connection task polls request futures inline: it
+    /// looks at the buffer right after, so appends need not wake it.
+    ///
+    /// Outside the lock, so the connection task flips it without locking
+    /// (twice per request otherwise). Relaxed is enough: appends read it
+    /// under the lock, and the connection task clears it before it locks
+    /// to take the buffer, so an append that still sees it set comes
+    /// before that take in the lock's order, and its bytes are taken.
+    conn_polling: AtomicBool,
 }
 
 pub(crate) struct OutputState {
@@ -35,9 +45,6 @@ pub(crate) struct OutputState {
     appended: u64,
     written: u64,
     closed: bool,
-    /// True while the connection task polls request futures inline: it
-    /// looks at the buffer right after, so appends need not wake it.
-    conn_polling: bool,
     conn_waker: Option<Waker>,
     /// Writers waiting for the buffer to drain below the high-water mark,
     /// or for their bytes to be written.
@@ -70,12 +77,12 @@ impl ConnOutput {
                 appended: 0,
                 written: 0,
                 closed: false,
-                conn_polling: false,
                 conn_waker: None,
                 waiters: Vec::new(),
                 active: Vec::new(),
             }),
             high_water,
+            conn_polling: AtomicBool::new(false),
         })
     }
 
@@ -103,7 +110,7 @@ impl ConnOutput {
             return Err(OutputClosed::RequestEnded);
         };
         active.stdout_started |= stdout;
-        Ok(state.push(encode))
+        Ok(state.push(self.conn_polling(), encode))
     }
 
     /// Appends connection-level records (management replies, END_REQUEST
@@ -111,8 +118,12 @@ impl ConnOutput {
     pub(crate) fn append_unchecked(&self, encode: impl FnOnce(&mut BytesMut)) {
         let mut state = self.lock();
         if !state.closed {
-            state.push(encode);
+            state.push(self.conn_polling(), encode);
         }
+    }
+
+    fn conn_polling(&self) -> bool {
+        self.conn_polling.load(Ordering::Relaxed)
     }
 
     /// Lets `key` write.
@@ -142,7 +153,7 @@ impl ConnOutput {
         };
         state.active.swap_remove(index);
         if !state.closed {
-            state.push(encode);
+            state.push(self.conn_polling(), encode);
         }
         true
     }
@@ -194,7 +205,7 @@ impl ConnOutput {
     // --- the connection task's side ---
 
     pub(crate) fn set_conn_polling(&self, polling: bool) {
-        self.lock().conn_polling = polling;
+        self.conn_polling.store(polling, Ordering::Relaxed);
     }
 
     pub(crate) fn register_conn_waker(&self, waker: &Waker) {
@@ -234,13 +245,11 @@ impl ConnOutput {
 }
 
 impl OutputState {
-    fn push(&mut self, encode: impl FnOnce(&mut BytesMut)) -> u64 {
+    fn push(&mut self, conn_polling: bool, encode: impl FnOnce(&mut BytesMut)) -> u64 {
         let before = self.buf.len();
         encode(&mut self.buf);
         self.appended += (self.buf.len() - before) as u64;
-        if !self.conn_polling
-            && let Some(waker) = &self.conn_waker
-        {
+        if !conn_polling && let Some(waker) = &self.conn_waker {
             waker.wake_by_ref();
         }
         self.appended

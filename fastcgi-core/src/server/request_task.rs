@@ -28,7 +28,7 @@ pub(crate) async fn run_request<H: Handler>(
         // not sent (documented on `ResponseWriter`).
         return;
     }
-    if let Err(err) = writer.send(response).await {
+    if let Err(err) = writer.send_unstarted(response).await {
         tracing::debug!(request_id = output.key.request_id, error = %err, "response not sent");
     }
 }
