@@ -10,7 +10,8 @@
 # --only "keepalive keepalive8 newconn mpx nginx memory" (a subset),
 # --no-install (do not apt-get missing tools), --wait-quiet (on a shared
 # machine: first wait, up to 5 minutes, until no CPU is busier than 10%
-# with nothing of ours running).
+# with nothing of ours running, and before each measurement up to a minute
+# while one is busier than 15%; each result records the load it saw).
 #
 # The load generator runs on CPU 0 and the server under test on CPU 1
 # (taskset), so they never compete for a core; behind nginx, nginx and the
@@ -149,12 +150,13 @@ stop() {
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 core_stat() { grep "^cpu$SERVER_CPU " /proc/stat; }
 
-# background_load: how busy each CPU is while nothing of ours runs (other
-# tenants of the machine), over 2 seconds, e.g. "cpu0 3% cpu1 41%".
+# background_load [SECONDS]: how busy each CPU is while nothing of ours
+# runs (other tenants of the machine), over 2 seconds by default, e.g.
+# "cpu0 3% cpu1 41%".
 background_load() {
     local a b
     a=$(grep -E '^cpu[0-9]+ ' /proc/stat)
-    sleep 2
+    sleep "${1:-2}"
     b=$(grep -E '^cpu[0-9]+ ' /proc/stat)
     python3 -c '
 import sys
@@ -194,12 +196,31 @@ total = sum(b) - sum(a); idle = (b[3] + b[4]) - (a[3] + a[4])
 print(round(100 * (total - idle) / max(total, 1)))' "$1" "$2"
 }
 
+# busiest CPU% in a background_load line.
+busiest() { python3 -c 'import re, sys; print(max(map(int, re.findall(r"(\d+)%", sys.argv[1]))))' "$1"; }
+
+# quiet_gate: with --wait-quiet, before each measurement, waits (up to a
+# minute) while another tenant keeps a CPU more than 15% busy. Sets
+# BACKGROUND to what it last saw.
+quiet_gate() {
+    BACKGROUND=$(background_load 0.5)
+    [ "$WAIT_QUIET" = 1 ] || return 0
+    local waited=0
+    while [ "$(busiest "$BACKGROUND")" -gt 15 ] && [ $waited -lt 60 ]; do
+        echo "   ($BACKGROUND busy with other work: waiting)" >&2
+        sleep 4
+        waited=$((waited + 5))
+        BACKGROUND=$(background_load 0.5)
+    done
+}
+
 # measure SCENARIO SERVER RUN LOADGEN-ARGS...: one loadgen run against the
 # server already started (SERVER_PID), with its CPU time per request.
 measure() {
     local scenario=$1 server=$2 run=$3
     shift 3
     local result="$OUT/last.json"
+    quiet_gate
     taskset -c "$LOAD_CPU" "$LOADGEN" --connect "127.0.0.1:${PORT[$server]}" \
         -d "${DURATION}s" --warmup "${WARMUP}s" --expect 'Hello, World!' --json -q "$@" \
         >"$result" 2>>"$OUT/logs/loadgen.log" &
@@ -220,7 +241,7 @@ measure() {
     cpu_us=$(python3 -c 'import sys; t, hz, rps, d = map(float, sys.argv[1:]); print(round(t * 1e6 / hz / max(rps * d, 1), 2))' \
         "$((t1 - t0))" "$(getconf CLK_TCK)" "$rps" "$DURATION")
     record "$json" scenario="$scenario" server="$server" run="$run" \
-        cpu_us_per_req="$cpu_us" server_core_busy="$(busy_between "$s0" "$s1")"
+        cpu_us_per_req="$cpu_us" server_core_busy="$(busy_between "$s0" "$s1")" background="\"$BACKGROUND\""
     printf '   %-9s %-8s run %s: %8.0f req/s  p99 %s us  server %s us/req\n' "$scenario" "$server" "$run" "$rps" \
         "$(python3 -c 'import json,sys; print(round(json.loads(sys.argv[1])["p99_us"]))' "$json")" "$cpu_us" >&2
 }
@@ -274,6 +295,7 @@ measure_nginx() {
         echo "run.sh: $server behind nginx answered ${body@Q}" >&2
     fi
     taskset -c "$LOAD_CPU" wrk -t1 -c32 -d"${WARMUP}s" "http://127.0.0.1:$NGINX_PORT/" >/dev/null 2>&1 || true
+    quiet_gate
     local t0 s0 t1 s1 out
     t0=$(cpu_ticks "$SERVER_PID"); s0=$(core_stat)
     out=$(taskset -c "$LOAD_CPU" wrk -t1 -c32 -d"${DURATION}s" --latency "http://127.0.0.1:$NGINX_PORT/")
@@ -295,7 +317,8 @@ errors += int(non2xx.group(1)) if non2xx else 0
 print(json.dumps({"rps": rps, "p50_us": us(pct["50"]), "p90_us": us(pct["90"]), "p99_us": us(pct["99"]),
                   "errors": errors, "cpu_us_per_req": round(ticks * 1e6 / hz / max(rps * duration, 1), 2)}))
 ' "$out" "$((t1 - t0))" "$(getconf CLK_TCK)" "$DURATION")
-    record "$json" scenario=nginx server="$server" run="$run" server_core_busy="$(busy_between "$s0" "$s1")"
+    record "$json" scenario=nginx server="$server" run="$run" server_core_busy="$(busy_between "$s0" "$s1")" \
+        background="\"$BACKGROUND\""
     printf '   %-9s %-8s run %s: %s\n' nginx "$server" "$run" "$json" >&2
 }
 
@@ -321,8 +344,7 @@ main() {
     BACKGROUND_BEFORE=$(background_load)
     if [ "$WAIT_QUIET" = 1 ]; then
         local waited=0
-        while python3 -c 'import re, sys; sys.exit(0 if max(map(int, re.findall(r"(\d+)%", sys.argv[1]))) > 10 else 1)' "$BACKGROUND_BEFORE" \
-            && [ $waited -lt 300 ]; do
+        while [ "$(busiest "$BACKGROUND_BEFORE")" -gt 10 ] && [ $waited -lt 300 ]; do
             echo "   $BACKGROUND_BEFORE: waiting for a quieter machine" >&2
             sleep 8
             waited=$((waited + 10))

@@ -9,6 +9,7 @@ the script. Targets are the ones of issue 6.
 """
 
 import json
+import re
 import statistics
 import sys
 from collections import defaultdict
@@ -65,6 +66,10 @@ def main():
         return median([r.get(key) for r in by.get((scenario, server), [])])
 
     out = []
+    loaded = [
+        r for r in rows
+        if "scenario" in r and max(map(int, re.findall(r"(\d+)%", r.get("background", "")) or [0])) > 15
+    ]
     if machine:
         out.append(
             f"Machine: {machine.get('cpu', '?')}, {machine.get('cores', '?')} cores, "
@@ -76,6 +81,11 @@ def main():
             f"Load generator on cpu{machine.get('load_cpu', '?')}, server on cpu{machine.get('server_cpu', '?')}. "
             f"Runs per figure: {machine.get('runs', '?')}, {machine.get('duration', '?')} each "
             f"after {machine.get('warmup', '?')} of warm-up."
+        )
+        measured = sum(1 for r in rows if "scenario" in r)
+        out.append("")
+        out.append(
+            f"Runs measured while another tenant kept a CPU over 15% busy: {len(loaded)} of {measured}."
         )
         out.append("")
     out.append(

@@ -455,6 +455,12 @@ where
             let (sender, reader) = body::channel(config.body_buffer);
             (sender, Some(reader))
         });
+        if self.slots.capacity() == 0 {
+            // Room for one: what a web server that does not multiplex ever
+            // uses, and it stays allocated while the connection idles (a
+            // first push would make room for four, 1 KiB).
+            self.slots.reserve_exact(1);
+        }
         self.slots.push(Slot {
             key,
             role,
