@@ -331,3 +331,73 @@ fn empty_stream_is_no_params() {
     decoder.push(&[]).expect("no-op");
     assert_eq!(decoder.finish(), Ok(Params::new()));
 }
+
+#[test]
+fn four_byte_lengths_for_short_fields_decode_and_re_encode_as_sent() {
+    // Legal, if unusual: a 4-byte length for a 4-byte name, and for a value.
+    let mut wire = vec![0x80, 0, 0, 4, 0x80, 0, 0, 2];
+    wire.extend_from_slice(b"HOSTab");
+    wire.extend(pair(b"NEXT", b"1"));
+    for split in 0..=wire.len() {
+        let mut decoder = ParamsDecoder::new(ProtocolLimits::default());
+        decoder.push(&wire[..split]).expect("valid");
+        decoder.push(&wire[split..]).expect("valid");
+        let params = decoder.finish().expect("complete");
+        assert_eq!(params.get("HOST"), Some("ab"), "split {split}");
+        assert_eq!(params.get("NEXT"), Some("1"));
+        assert_eq!(params.as_wire_bytes(), &wire[..], "kept as sent");
+        let canonical: Params = [("HOST", "ab"), ("NEXT", "1")].into_iter().collect();
+        assert_eq!(params, canonical, "equal by pairs, not by encoding");
+        assert_ne!(params.as_wire_bytes(), canonical.as_wire_bytes());
+    }
+}
+
+#[test]
+fn wire_bytes_are_what_encode_pair_writes() {
+    let (bytes, params) = sample_stream();
+    assert_eq!(params.as_wire_bytes(), &bytes[..]);
+    assert_eq!(
+        decode_pairs(&bytes, ProtocolLimits::default())
+            .expect("valid")
+            .as_wire_bytes(),
+        &bytes[..]
+    );
+    let names_and_values: usize = params.iter().map(|(n, v)| n.len() + v.len()).sum();
+    assert_eq!(params.byte_len(), names_and_values);
+}
+
+#[test]
+fn upper_case_names_are_left_as_they_are() {
+    let mut params: Params = [("HTTP_HOST", "example.com"), ("X_1", "lower value")]
+        .into_iter()
+        .collect();
+    let before = params.clone();
+    params.make_names_uppercase();
+    assert_eq!(params, before);
+    assert_eq!(
+        params.get("X_1"),
+        Some("lower value"),
+        "values never change"
+    );
+}
+
+#[test]
+fn decoded_lowercase_names_are_upper_cased_however_they_arrive() {
+    let mut wire = pair(b"HTTP_HOST", b"a");
+    wire.extend(pair(b"x_custom_header_longer_than_16", b"lower"));
+    wire.extend(pair(b"Mixed", b"v"));
+    for split in 0..=wire.len() {
+        let mut decoder = ParamsDecoder::new(ProtocolLimits::default());
+        decoder.push(&wire[..split]).expect("valid");
+        decoder.push(&wire[split..]).expect("valid");
+        let mut params = decoder.finish().expect("complete");
+        params.make_names_uppercase();
+        assert_eq!(
+            params.get("X_CUSTOM_HEADER_LONGER_THAN_16"),
+            Some("lower"),
+            "split {split}"
+        );
+        assert_eq!(params.get("MIXED"), Some("v"), "split {split}");
+        assert_eq!(params.get("HTTP_HOST"), Some("a"));
+    }
+}

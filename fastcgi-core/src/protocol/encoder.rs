@@ -7,7 +7,6 @@
 
 use bytes::BufMut;
 
-use super::pairs::encode_lengths;
 use super::{
     HEADER_LEN, MAX_CONTENT_LEN, NULL_REQUEST_ID, Params, ProtocolStatus, Record, RecordHeader,
     RecordType, Role, VERSION_1, pair_len,
@@ -148,29 +147,12 @@ pub fn encode_unknown_type(out: &mut impl BufMut, record_type: u8) {
 /// each (a pair may straddle records), padded. The empty record that ends the
 /// stream is not included: add [`encode_stream_end`].
 ///
-/// # Panics
-///
-/// If a name or value is 2 GiB or longer (see [`encode_pair`](super::encode_pair)).
+/// [`Params`] keeps its pairs in the wire format, so this copies them as
+/// they are, one slice per record.
 pub fn encode_params(out: &mut impl BufMut, request_id: u16, params: &Params) {
-    let total: usize = params
-        .iter()
-        .map(|(name, value)| pair_len(name, value))
-        .sum();
-    let mut framer = StreamFramer {
-        out,
-        record_type: RecordType::Params as u8,
-        request_id,
-        unframed: total,
-        record_left: 0,
-        padding: 0,
-    };
-    for (name, value) in params {
-        let (lengths, lengths_len) = encode_lengths(name.len(), value.len());
-        framer.write(lengths.get(..lengths_len).unwrap_or_default());
-        framer.write(name);
-        framer.write(value);
+    for chunk in params.as_wire_bytes().chunks(MAX_CONTENT_LEN) {
+        put_record(out, RecordType::Params as u8, request_id, chunk);
     }
-    framer.close_record();
 }
 
 /// Writes any [`Record`], as the decoder would read it back.
@@ -282,52 +264,5 @@ fn put_management_pairs<'a>(
         }
         out.put_bytes(0, usize::from(padding_for(content_len)));
         wrote_any = true;
-    }
-}
-
-/// Writes bytes as a stream of records whose total content length is known
-/// up front, so each header is written once, before its content.
-struct StreamFramer<'a, B> {
-    out: &'a mut B,
-    record_type: u8,
-    request_id: u16,
-    /// Content bytes not yet given a record header.
-    unframed: usize,
-    /// Content bytes the current record still takes.
-    record_left: usize,
-    /// Padding owed after the current record's content.
-    padding: u8,
-}
-
-impl<B: BufMut> StreamFramer<'_, B> {
-    fn write(&mut self, mut bytes: &[u8]) {
-        while !bytes.is_empty() {
-            if self.record_left == 0 {
-                self.close_record();
-                let content_len = self.unframed.min(MAX_CONTENT_LEN);
-                if content_len == 0 {
-                    // More bytes than announced: a bug in the caller's total.
-                    debug_assert!(false, "StreamFramer got more bytes than announced");
-                    return;
-                }
-                let content_len_u16 = u16::try_from(content_len).unwrap_or(u16::MAX);
-                put_header(self.out, self.record_type, self.request_id, content_len_u16);
-                self.unframed -= usize::from(content_len_u16);
-                self.record_left = usize::from(content_len_u16);
-                self.padding = padding_for(usize::from(content_len_u16));
-            }
-            let (now, later) = bytes.split_at(self.record_left.min(bytes.len()));
-            self.out.put_slice(now);
-            self.record_left -= now.len();
-            bytes = later;
-        }
-    }
-
-    /// Writes the current record's padding, once its content is complete.
-    fn close_record(&mut self) {
-        if self.record_left == 0 && self.padding > 0 {
-            self.out.put_bytes(0, usize::from(self.padding));
-            self.padding = 0;
-        }
     }
 }

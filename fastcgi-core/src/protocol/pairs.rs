@@ -7,6 +7,7 @@
 
 use bytes::BufMut;
 
+use super::params::PairOffsets;
 use super::{Params, ProtocolError, ProtocolLimits};
 
 /// The top bit of the first byte of a 4-byte length.
@@ -36,32 +37,32 @@ const MAX_FIELD_LEN: usize = 0x7fff_ffff;
 #[derive(Debug, Clone)]
 pub struct ParamsDecoder {
     limits: ProtocolLimits,
+    /// Every byte received so far, in the wire format, and the pairs found
+    /// in them.
     params: Params,
-    /// Content bytes pushed so far, length prefixes included.
-    received: usize,
-    state: State,
+    /// How many leading bytes of the params buffer form whole pairs; the
+    /// rest is a pair still arriving.
+    parsed: usize,
 }
 
-/// Where the decoder is inside the current pair.
+/// How much of a pair's two length prefixes a buffer holds.
 #[derive(Debug, Clone, Copy)]
-enum State {
-    /// Reading the name length (possibly part of it already seen).
-    NameLength(PartialLength),
-    /// Reading the value length.
+enum PairHead {
+    /// The first `have` bytes of a 4-byte name length.
+    NameLength { have: usize },
+    /// The name length, taking `name_prefix` bytes, and the first `have`
+    /// bytes of the value length.
     ValueLength {
         name_len: usize,
-        partial: PartialLength,
+        name_prefix: usize,
+        have: usize,
     },
-    /// Copying the name then the value, `remaining` bytes to go; the name ends
-    /// at `name_end` in the params buffer.
-    Bytes { name_end: usize, remaining: usize },
-}
-
-/// The leading bytes of a 4-byte length that arrived split across pushes.
-#[derive(Debug, Clone, Copy, Default)]
-struct PartialLength {
-    bytes: [u8; 4],
-    have: u8,
+    /// Both lengths, taking `prefix` bytes.
+    Complete {
+        prefix: usize,
+        name_len: usize,
+        value_len: usize,
+    },
 }
 
 impl ParamsDecoder {
@@ -70,8 +71,7 @@ impl ParamsDecoder {
         Self {
             limits,
             params: Params::new(),
-            received: 0,
-            state: State::NameLength(PartialLength::default()),
+            parsed: 0,
         }
     }
 
@@ -88,68 +88,23 @@ impl ParamsDecoder {
     /// Both are checked before any memory is reserved: memory grows with the
     /// bytes actually received, never with what a length claims.
     pub fn push(&mut self, content: &[u8]) -> Result<(), ProtocolError> {
-        let received = self.received.saturating_add(content.len());
+        let received = self.received_len().saturating_add(content.len());
         if received > self.limits.max_params_len {
             return Err(ProtocolError::ParamsTooLarge {
                 len: received,
                 limit: self.limits.max_params_len,
             });
         }
-        self.received = received;
+        if content.is_empty() {
+            return Ok(());
+        }
         if self.params.is_empty() {
             // nginx sends about 30 bytes per pair; a guess, bounded either way.
             self.params.reserve_pairs((content.len() / 16 + 1).min(64));
         }
-        // The pairs' bytes are at most the content's: no reallocation below.
-        self.params.data_mut().reserve(content.len());
-
-        let mut input = content;
-        loop {
-            match &mut self.state {
-                State::NameLength(partial) => {
-                    if partial.have == 0 && self.take_whole_pair(&mut input)? {
-                        continue;
-                    }
-                    let State::NameLength(partial) = &mut self.state else {
-                        continue;
-                    };
-                    let Some(name_len) = read_length(partial, &mut input) else {
-                        return Ok(());
-                    };
-                    self.check_pair(name_len, input.len())?;
-                    self.state = State::ValueLength {
-                        name_len,
-                        partial: PartialLength::default(),
-                    };
-                }
-                State::ValueLength { name_len, partial } => {
-                    let name_len = *name_len;
-                    let Some(value_len) = read_length(partial, &mut input) else {
-                        return Ok(());
-                    };
-                    let len = name_len.saturating_add(value_len);
-                    self.check_pair(len, input.len())?;
-                    self.state = State::Bytes {
-                        name_end: self.params.byte_len().saturating_add(name_len),
-                        remaining: len,
-                    };
-                }
-                State::Bytes {
-                    name_end,
-                    remaining,
-                } => {
-                    let (bytes, rest) = input.split_at((*remaining).min(input.len()));
-                    self.params.data_mut().extend_from_slice(bytes);
-                    input = rest;
-                    *remaining -= bytes.len();
-                    if *remaining > 0 {
-                        return Ok(());
-                    }
-                    self.params.push_ends(*name_end);
-                    self.state = State::NameLength(PartialLength::default());
-                }
-            }
-        }
+        // One copy per record, whatever the number of pairs in it.
+        self.params.data_mut().extend_from_slice(content);
+        self.find_pairs()
     }
 
     /// Ends the stream (at the empty `FCGI_PARAMS` record) and returns the pairs.
@@ -158,117 +113,147 @@ impl ParamsDecoder {
     ///
     /// [`TruncatedPair`](ProtocolError::TruncatedPair) if the stream ended inside a pair.
     pub fn finish(self) -> Result<Params, ProtocolError> {
-        let missing = match self.state {
-            State::NameLength(PartialLength { have: 0, .. }) => return Ok(self.params),
+        let rest = self.unparsed();
+        if rest.is_empty() {
+            return Ok(self.params);
+        }
+        let missing = match pair_head(rest) {
             // The rest of the name length, then at least one byte of value length.
-            State::NameLength(partial) => partial.missing() + 1,
-            State::ValueLength { name_len, partial } => partial.missing() + name_len,
-            State::Bytes { remaining, .. } => remaining,
+            PairHead::NameLength { have } => 4usize.saturating_sub(have) + 1,
+            PairHead::ValueLength { name_len, have, .. } => {
+                let value_length_missing = if have == 0 { 1 } else { 4 - have };
+                value_length_missing.saturating_add(name_len)
+            }
+            PairHead::Complete {
+                prefix,
+                name_len,
+                value_len,
+            } => name_len
+                .saturating_add(value_len)
+                .saturating_sub(rest.len() - prefix),
         };
         Err(ProtocolError::TruncatedPair { missing })
     }
 
     /// Content bytes pushed so far, length prefixes included.
     pub fn received_len(&self) -> usize {
-        self.received
+        self.params.as_wire_bytes().len()
     }
 
-    /// The fast path: when `input` starts with a whole pair, stores it and
-    /// advances `input` past it. `Ok(false)` leaves `input` untouched for the
-    /// byte-by-byte path.
-    #[inline]
-    fn take_whole_pair(&mut self, input: &mut &[u8]) -> Result<bool, ProtocolError> {
-        let mut cursor = *input;
-        let (Some(name_len), Some(value_len)) = (
-            read_whole_length(&mut cursor),
-            read_whole_length(&mut cursor),
-        ) else {
-            return Ok(false);
+    /// The bytes after the last whole pair.
+    fn unparsed(&self) -> &[u8] {
+        self.params
+            .as_wire_bytes()
+            .get(self.parsed..)
+            .unwrap_or_default()
+    }
+
+    /// Records every whole pair after `parsed`, checking the lengths of the
+    /// pair that is still arriving against the limits.
+    fn find_pairs(&mut self) -> Result<(), ProtocolError> {
+        let limits = self.limits;
+        let (data, pairs) = self.params.data_and_pairs_mut();
+        let mut parsed = self.parsed;
+        let found = loop {
+            let rest = data.get(parsed..).unwrap_or_default();
+            if rest.is_empty() {
+                break Ok(());
+            }
+            match pair_head(rest) {
+                PairHead::NameLength { .. } => break Ok(()),
+                PairHead::ValueLength {
+                    name_len,
+                    name_prefix,
+                    ..
+                } => break check_pair(limits, name_len, parsed + name_prefix),
+                PairHead::Complete {
+                    prefix,
+                    name_len,
+                    value_len,
+                } => {
+                    let len = name_len.saturating_add(value_len);
+                    let name = parsed + prefix;
+                    if let Err(err) = check_pair(limits, len, name) {
+                        break Err(err);
+                    }
+                    if rest.len() - prefix < len {
+                        break Ok(());
+                    }
+                    let value = name + name_len;
+                    let end = value + value_len;
+                    pairs.push(PairOffsets { name, value, end });
+                    parsed = end;
+                }
+            }
         };
-        let len = name_len.saturating_add(value_len);
-        let Some((bytes, rest)) = cursor.split_at_checked(len) else {
-            return Ok(false);
+        self.parsed = parsed;
+        found
+    }
+}
+
+/// Checks a pair announcing `len` bytes of name and value that start at
+/// `start` in the stream, against the limits.
+#[inline]
+fn check_pair(limits: ProtocolLimits, len: usize, start: usize) -> Result<(), ProtocolError> {
+    if len > limits.max_pair_len {
+        return Err(ProtocolError::PairTooLarge {
+            len,
+            limit: limits.max_pair_len,
+        });
+    }
+    let announced = start.saturating_add(len);
+    if announced > limits.max_params_len {
+        return Err(ProtocolError::ParamsTooLarge {
+            len: announced,
+            limit: limits.max_params_len,
+        });
+    }
+    Ok(())
+}
+
+/// Reads the two length prefixes at the start of `bytes` (not empty), as far
+/// as they are there.
+#[inline]
+fn pair_head(bytes: &[u8]) -> PairHead {
+    // Nearly every CGI pair: a name and a value under 128 bytes each.
+    if let [name_len @ 0..0x80, value_len @ 0..0x80, ..] = *bytes {
+        return PairHead::Complete {
+            prefix: 2,
+            name_len: usize::from(name_len),
+            value_len: usize::from(value_len),
         };
-        self.check_pair(len, cursor.len())?;
-        let name_end = self.params.byte_len() + name_len;
-        self.params.data_mut().extend_from_slice(bytes);
-        self.params.push_ends(name_end);
-        *input = rest;
-        Ok(true)
     }
-
-    /// Checks a pair announcing `len` bytes, with `unread` bytes of the current
-    /// push not consumed yet, against the limits.
-    fn check_pair(&self, len: usize, unread: usize) -> Result<(), ProtocolError> {
-        if len > self.limits.max_pair_len {
-            return Err(ProtocolError::PairTooLarge {
-                len,
-                limit: self.limits.max_pair_len,
-            });
-        }
-        let announced = (self.received - unread).saturating_add(len);
-        if announced > self.limits.max_params_len {
-            return Err(ProtocolError::ParamsTooLarge {
-                len: announced,
-                limit: self.limits.max_params_len,
-            });
-        }
-        Ok(())
+    let (name_len, name_prefix) = match read_length(bytes) {
+        Ok(length) => length,
+        Err(have) => return PairHead::NameLength { have },
+    };
+    let after_name_length = bytes.get(name_prefix..).unwrap_or_default();
+    match read_length(after_name_length) {
+        Ok((value_len, value_prefix)) => PairHead::Complete {
+            prefix: name_prefix + value_prefix,
+            name_len,
+            value_len,
+        },
+        Err(have) => PairHead::ValueLength {
+            name_len,
+            name_prefix,
+            have,
+        },
     }
 }
 
-impl PartialLength {
-    /// The fewest bytes that would complete this length.
-    fn missing(&self) -> usize {
-        if self.have == 0 {
-            1
-        } else {
-            4 - usize::from(self.have)
-        }
-    }
-}
-
-/// Reads one length from `input`, advancing it; `None` if `input` ran out
-/// first, the bytes seen so far being kept in `partial`.
+/// The length at the start of `bytes` and how many bytes it takes, or how
+/// many bytes of it are there when it is not whole.
 #[inline]
-fn read_length(partial: &mut PartialLength, input: &mut &[u8]) -> Option<usize> {
-    if partial.have == 0 {
-        let (&first, rest) = input.split_first()?;
-        if u32::from(first) & (LONG_LENGTH_MARKER >> 24) == 0 {
-            *input = rest;
-            return Some(usize::from(first));
-        }
-        if let Some((long, rest)) = input.split_first_chunk::<4>() {
-            *input = rest;
-            return Some(long_length(*long));
-        }
+fn read_length(bytes: &[u8]) -> Result<(usize, usize), usize> {
+    match bytes.first() {
+        None => Err(0),
+        Some(&first) if first < 0x80 => Ok((usize::from(first), 1)),
+        Some(_) => match bytes.first_chunk::<4>() {
+            Some(long) => Ok((long_length(*long), 4)),
+            None => Err(bytes.len()),
+        },
     }
-    // A 4-byte length split across pushes: collect it byte by byte.
-    while usize::from(partial.have) < 4 {
-        let (&byte, rest) = input.split_first()?;
-        *input = rest;
-        if let Some(slot) = partial.bytes.get_mut(usize::from(partial.have)) {
-            *slot = byte;
-        }
-        partial.have += 1;
-    }
-    let len = long_length(partial.bytes);
-    *partial = PartialLength::default();
-    Some(len)
-}
-
-/// Reads one length that is wholly in `input`, advancing it; `None` (and
-/// `input` unchanged) if it is not.
-#[inline]
-fn read_whole_length(input: &mut &[u8]) -> Option<usize> {
-    let (&first, rest) = input.split_first()?;
-    if first < 0x80 {
-        *input = rest;
-        return Some(usize::from(first));
-    }
-    let (long, rest) = input.split_first_chunk::<4>()?;
-    *input = rest;
-    Some(long_length(*long))
 }
 
 /// The length a 4-byte length field holds: its low 31 bits.

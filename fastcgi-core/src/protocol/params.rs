@@ -3,20 +3,25 @@
 use std::fmt;
 use std::iter::FusedIterator;
 
-/// The end offsets of one pair in [`Params::data`]; it starts where the previous pair ends.
+/// Where one pair lies in [`Params::data`]: its name from `name` to `value`,
+/// its value from `value` to `end` (the wire format puts the value right
+/// after the name, and the two length prefixes before the name).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct PairEnds {
-    name: usize,
-    value: usize,
+pub(super) struct PairOffsets {
+    pub(super) name: usize,
+    pub(super) value: usize,
+    pub(super) end: usize,
 }
 
 /// The params of one request (its CGI meta-variables), or any list of
 /// name-value pairs.
 ///
 /// Names and values are bytes, kept in arrival order with duplicates, all in
-/// one contiguous buffer plus one vector of offsets (not one allocation per
-/// pair). `&str` access is cheap: [`get`](Self::get) checks UTF-8 of the one
-/// value it returns.
+/// one contiguous buffer in the wire format of spec section 3.4 (length
+/// prefixes, name, value) plus one vector of offsets: decoding copies a
+/// record's content once, not once per pair, and encoding copies the buffer
+/// as it is. `&str` access is cheap: [`get`](Self::get) checks UTF-8 of the
+/// one value it returns.
 ///
 /// ```
 /// use fastcgi_core::protocol::Params;
@@ -28,12 +33,12 @@ struct PairEnds {
 /// assert_eq!(params.get_bytes(b"HTTP_X_RAW"), Some(&b"\xff"[..]));
 /// assert_eq!(params.len(), 3);
 /// ```
-#[derive(Clone, Default, PartialEq, Eq)]
+#[derive(Clone, Default)]
 pub struct Params {
-    /// Every pair's name then value, back to back.
+    /// Every pair in the wire format, back to back.
     data: Vec<u8>,
-    /// Where each pair's name and value end in `data`.
-    ends: Vec<PairEnds>,
+    /// Where each pair's name and value are in `data`.
+    pairs: Vec<PairOffsets>,
 }
 
 impl Params {
@@ -42,11 +47,12 @@ impl Params {
         Self::default()
     }
 
-    /// No pairs yet, with room for `pairs` pairs of `bytes` name plus value bytes in all.
+    /// No pairs yet, with room for `pairs` pairs taking `bytes` bytes in all
+    /// (names, values and their length prefixes, as [`pair_len`](super::pair_len) counts them).
     pub fn with_capacity(bytes: usize, pairs: usize) -> Self {
         Self {
             data: Vec::with_capacity(bytes),
-            ends: Vec::with_capacity(pairs),
+            pairs: Vec::with_capacity(pairs),
         }
     }
 
@@ -72,73 +78,142 @@ impl Params {
     pub fn iter(&self) -> Iter<'_> {
         Iter {
             data: &self.data,
-            ends: self.ends.iter(),
-            start: 0,
+            pairs: self.pairs.iter(),
         }
     }
 
     /// Number of pairs.
     pub fn len(&self) -> usize {
-        self.ends.len()
+        self.pairs.len()
     }
 
     /// Whether there are no pairs.
     pub fn is_empty(&self) -> bool {
-        self.ends.is_empty()
+        self.pairs.is_empty()
     }
 
     /// Appends a pair (duplicates are kept; [`get`](Self::get) finds the first).
+    ///
+    /// # Panics
+    ///
+    /// If `name` or `value` is 2 GiB (2^31 bytes) or longer, which the
+    /// FastCGI format cannot express.
     pub fn insert(&mut self, name: &[u8], value: &[u8]) {
-        self.data.reserve(name.len() + value.len());
+        let (lengths, lengths_len) = super::pairs::encode_lengths(name.len(), value.len());
+        let lengths = lengths.get(..lengths_len).unwrap_or_default();
+        self.data.reserve(lengths.len() + name.len() + value.len());
+        self.data.extend_from_slice(lengths);
+        let name_start = self.data.len();
         self.data.extend_from_slice(name);
-        let name_end = self.data.len();
+        let value_start = self.data.len();
         self.data.extend_from_slice(value);
-        self.push_ends(name_end);
+        self.pairs.push(PairOffsets {
+            name: name_start,
+            value: value_start,
+            end: self.data.len(),
+        });
     }
 
     /// Upper-cases the ASCII letters of every name in place (no allocation):
     /// CGI meta-variable names are case-insensitive, and web servers send them
     /// upper-case, but not every one.
+    ///
+    /// Names already upper-case (all of them, from nginx, Apache and
+    /// lighttpd) are only read.
     pub fn make_names_uppercase(&mut self) {
-        let mut start = 0;
-        for ends in &self.ends {
-            if let Some(name) = self.data.get_mut(start..ends.name) {
+        for pair in &self.pairs {
+            if let Some(name) = self.data.get_mut(pair.name..pair.value)
+                && has_ascii_lowercase(name)
+            {
                 name.make_ascii_uppercase();
             }
-            start = ends.value;
         }
     }
 
     /// Number of name plus value bytes stored (length prefixes not counted).
     pub fn byte_len(&self) -> usize {
-        self.data.len()
+        self.pairs.iter().map(|pair| pair.end - pair.name).sum()
+    }
+
+    /// The pairs in the wire format of spec section 3.4, back to back: the
+    /// content of the `FCGI_PARAMS` stream that sends them.
+    pub fn as_wire_bytes(&self) -> &[u8] {
+        &self.data
     }
 
     /// Removes every pair, keeping the allocations for reuse.
     pub fn clear(&mut self) {
         self.data.clear();
-        self.ends.clear();
+        self.pairs.clear();
     }
 
-    /// The buffer the pair decoder appends name and value bytes to.
+    /// The buffer the pair decoder appends content to.
     pub(super) fn data_mut(&mut self) -> &mut Vec<u8> {
         &mut self.data
     }
 
-    /// Closes the pair whose bytes were appended last: its name ends at
-    /// `name_end` in the buffer, its value at the buffer's end.
-    pub(super) fn push_ends(&mut self, name_end: usize) {
-        self.ends.push(PairEnds {
-            name: name_end,
-            value: self.data.len(),
-        });
+    /// The buffer and the offset table, for the decoder to record the pairs
+    /// it finds in the bytes it appended.
+    pub(super) fn data_and_pairs_mut(&mut self) -> (&[u8], &mut Vec<PairOffsets>) {
+        (&self.data, &mut self.pairs)
     }
 
     /// Makes room for `pairs` more pairs in the offset table.
     pub(super) fn reserve_pairs(&mut self, pairs: usize) {
-        self.ends.reserve(pairs);
+        self.pairs.reserve(pairs);
     }
 }
+
+/// Whether `bytes` holds an ASCII lower-case letter.
+///
+/// Eight bytes at a time: names are short (10 to 20 bytes), where a
+/// byte-by-byte loop costs more than the rest of decoding them.
+#[inline]
+fn has_ascii_lowercase(bytes: &[u8]) -> bool {
+    let word = |chunk: &[u8; 8]| lowercase_bytes(u64::from_le_bytes(*chunk));
+    match (bytes.first_chunk::<8>(), bytes.last_chunk::<8>()) {
+        // Most CGI names: 8 to 16 bytes, two words (overlapping below 16).
+        (Some(first), Some(last)) if bytes.len() <= 16 => (word(first) | word(last)) != 0,
+        (Some(_), Some(last)) => {
+            let seen = bytes.chunks_exact(8).fold(0, |seen, chunk| {
+                seen | chunk.first_chunk::<8>().map_or(0, word)
+            });
+            // The last word overlaps the chunks when the length is not a multiple of 8.
+            (seen | word(last)) != 0
+        }
+        _ => match (bytes.first_chunk::<4>(), bytes.last_chunk::<4>()) {
+            (Some(first), Some(last)) => {
+                let halves = u64::from(u32::from_le_bytes(*first))
+                    | u64::from(u32::from_le_bytes(*last)) << 32;
+                lowercase_bytes(halves) != 0
+            }
+            _ => bytes.iter().any(u8::is_ascii_lowercase),
+        },
+    }
+}
+
+/// The high bit of each byte of `word` that is an ASCII lower-case letter.
+#[inline]
+fn lowercase_bytes(word: u64) -> u64 {
+    const EACH_BYTE: u64 = 0x0101_0101_0101_0101;
+    const HIGH_BITS: u64 = 0x80 * EACH_BYTE;
+    // With the high bits cleared, adding at most 0x1f to a byte cannot carry
+    // into the next one; the sum's high bit says whether the byte reached the bound.
+    let low = word & !HIGH_BITS;
+    let from_a = low + (0x80 - u64::from(b'a')) * EACH_BYTE;
+    let past_z = low + (0x80 - u64::from(b'z') - 1) * EACH_BYTE;
+    from_a & !past_z & !word & HIGH_BITS
+}
+
+/// Two `Params` are equal when they hold the same pairs in the same order,
+/// however their lengths were encoded.
+impl PartialEq for Params {
+    fn eq(&self, other: &Self) -> bool {
+        self.len() == other.len() && self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for Params {}
 
 impl fmt::Debug for Params {
     /// The pairs, lossily converted to strings.
@@ -191,8 +266,7 @@ impl<'a> IntoIterator for &'a Params {
 #[derive(Debug, Clone)]
 pub struct Iter<'a> {
     data: &'a [u8],
-    ends: std::slice::Iter<'a, PairEnds>,
-    start: usize,
+    pairs: std::slice::Iter<'a, PairOffsets>,
 }
 
 impl<'a> Iterator for Iter<'a> {
@@ -200,18 +274,43 @@ impl<'a> Iterator for Iter<'a> {
 
     #[inline]
     fn next(&mut self) -> Option<Self::Item> {
-        let ends = self.ends.next()?;
-        let start = std::mem::replace(&mut self.start, ends.value);
-        let name = self.data.get(start..ends.name).unwrap_or_default();
-        let value = self.data.get(ends.name..ends.value).unwrap_or_default();
+        let pair = self.pairs.next()?;
+        let name = self.data.get(pair.name..pair.value).unwrap_or_default();
+        let value = self.data.get(pair.value..pair.end).unwrap_or_default();
         Some((name, value))
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
-        self.ends.size_hint()
+        self.pairs.size_hint()
     }
 }
 
 impl ExactSizeIterator for Iter<'_> {}
 
 impl FusedIterator for Iter<'_> {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lowercase_check_agrees_with_the_byte_by_byte_one() {
+        // Every byte value at every position of names of 0 to 40 bytes.
+        for len in 0..=40 {
+            for at in 0..len {
+                for byte in 0..=u8::MAX {
+                    let mut name = vec![b'A'; len];
+                    name[at] = byte;
+                    assert_eq!(
+                        has_ascii_lowercase(&name),
+                        name.iter().any(u8::is_ascii_lowercase),
+                        "{name:?}"
+                    );
+                }
+            }
+        }
+        assert!(!has_ascii_lowercase(b""));
+        assert!(!has_ascii_lowercase(b"HTTP_X_\xe4\xf6\xfc_[`{@]"));
+        assert!(has_ascii_lowercase(b"HTTP_X_FORWARDED_FOr"));
+    }
+}
