@@ -109,7 +109,7 @@ impl<T: Serialize> IntoResponse for Json<T> {
                 let mut response = Response::new(ResponseBody::full(bytes));
                 response.headers_mut().insert(
                     header::CONTENT_TYPE,
-                    HeaderValue::from_static("application/json"),
+                    const { HeaderValue::from_static("application/json") },
                 );
                 response
             }

@@ -15,7 +15,7 @@ impl<T: Into<ResponseBody>> IntoResponse for Html<T> {
         let mut response = Response::new(self.0.into());
         response.headers_mut().insert(
             http::header::CONTENT_TYPE,
-            http::HeaderValue::from_static("text/html; charset=utf-8"),
+            const { http::HeaderValue::from_static("text/html; charset=utf-8") },
         );
         response
     }

@@ -64,11 +64,11 @@ pub(crate) fn internal_error(err: &dyn std::fmt::Display) -> Response {
 #[derive(Debug, Clone)]
 pub(crate) struct ServerLog(pub(crate) String);
 
-fn with_content_type(body: ResponseBody, content_type: &'static str) -> Response {
+fn with_content_type(body: ResponseBody, content_type: HeaderValue) -> Response {
     let mut response = Response::new(body);
     response
         .headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+        .insert(header::CONTENT_TYPE, content_type);
     response
 }
 
@@ -104,18 +104,24 @@ impl IntoResponse for Infallible {
     }
 }
 
-const TEXT: &str = "text/plain; charset=utf-8";
-const OCTETS: &str = "application/octet-stream";
+// Built at compile time: `from_static` checks every byte when it runs.
+const fn text() -> HeaderValue {
+    HeaderValue::from_static("text/plain; charset=utf-8")
+}
+
+const fn octets() -> HeaderValue {
+    HeaderValue::from_static("application/octet-stream")
+}
 
 impl IntoResponse for &'static str {
     fn into_response(self) -> Response {
-        with_content_type(ResponseBody::full(self), TEXT)
+        with_content_type(ResponseBody::full(self), const { text() })
     }
 }
 
 impl IntoResponse for String {
     fn into_response(self) -> Response {
-        with_content_type(ResponseBody::full(self), TEXT)
+        with_content_type(ResponseBody::full(self), const { text() })
     }
 }
 
@@ -130,19 +136,19 @@ impl IntoResponse for Cow<'static, str> {
 
 impl IntoResponse for Vec<u8> {
     fn into_response(self) -> Response {
-        with_content_type(ResponseBody::full(self), OCTETS)
+        with_content_type(ResponseBody::full(self), const { octets() })
     }
 }
 
 impl IntoResponse for Bytes {
     fn into_response(self) -> Response {
-        with_content_type(ResponseBody::full(self), OCTETS)
+        with_content_type(ResponseBody::full(self), const { octets() })
     }
 }
 
 impl IntoResponse for &'static [u8] {
     fn into_response(self) -> Response {
-        with_content_type(ResponseBody::full(self), OCTETS)
+        with_content_type(ResponseBody::full(self), const { octets() })
     }
 }
 
