@@ -113,7 +113,7 @@ impl HeadParser {
         let mut start = from;
         while let Some(newline) = buf
             .get(start..)
-            .and_then(|rest| rest.iter().position(|&b| b == b'\n'))
+            .and_then(|rest| memchr::memchr(b'\n', rest))
         {
             let line = buf.get(start..start + newline).unwrap_or_default();
             let line = line.strip_suffix(b"\r").unwrap_or(line);
@@ -141,7 +141,7 @@ impl HeadParser {
                 shown()
             )));
         }
-        let Some(colon) = line.iter().position(|&b| b == b':') else {
+        let Some(colon) = memchr::memchr(b':', line) else {
             return Err(self.malformed(format!(
                 "the line {:?} is not `Name: value` (did the application write its body without a header block?)",
                 shown()

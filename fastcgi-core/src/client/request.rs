@@ -1,6 +1,8 @@
 //! [`ClientRequest`]: what a client sends for one request, with builders
 //! that fill the params nginx sends.
 
+use std::sync::Arc;
+
 use bytes::BytesMut;
 use serde::Serialize;
 
@@ -61,7 +63,9 @@ const MAX_PAIR_FIELD: usize = 0x7fff_ffff;
 pub struct ClientRequest {
     role: Role,
     keep_conn: bool,
-    params: Params,
+    /// Shared by copies ([`try_clone`](Self::try_clone)) until one is edited:
+    /// a request sent over and over costs no copy of its params.
+    params: Arc<Params>,
     body: RequestBody,
     data: Option<RequestBody>,
 }
@@ -80,7 +84,7 @@ impl ClientRequest {
         Self {
             role: Role::Responder,
             keep_conn: true,
-            params,
+            params: Arc::new(params),
             body: RequestBody::empty(),
             data: None,
         }
@@ -289,7 +293,7 @@ impl ClientRequest {
 
     /// The params, to edit freely (appending, clearing...).
     pub fn params_mut(&mut self) -> &mut Params {
-        &mut self.params
+        Arc::make_mut(&mut self.params)
     }
 
     /// A copy of the request; `None` when its body or data is a stream,
@@ -298,7 +302,7 @@ impl ClientRequest {
         Some(Self {
             role: self.role,
             keep_conn: self.keep_conn,
-            params: self.params.clone(),
+            params: Arc::clone(&self.params),
             body: self.body.try_clone()?,
             data: match &self.data {
                 Some(data) => Some(data.try_clone()?),
@@ -310,13 +314,13 @@ impl ClientRequest {
     /// Replaces every pair named `name` in place, or appends one.
     fn set_param(&mut self, name: &[u8], value: &[u8]) {
         if self.params.get_bytes(name).is_none() {
-            self.params.insert(name, value);
+            Arc::make_mut(&mut self.params).insert(name, value);
             return;
         }
         let mut params =
             Params::with_capacity(self.params.byte_len() + value.len(), self.params.len());
         let mut replaced = false;
-        for (pair_name, pair_value) in &self.params {
+        for (pair_name, pair_value) in self.params.iter() {
             if pair_name != name {
                 params.insert(pair_name, pair_value);
             } else if !replaced {
@@ -324,7 +328,7 @@ impl ClientRequest {
                 replaced = true;
             }
         }
-        self.params = params;
+        self.params = Arc::new(params);
     }
 
     /// Checks that every pair can be encoded (lengths have 31 bits).
