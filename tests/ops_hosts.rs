@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 use common::{ChildGuard, example_path};
 use webserver::install::{WebServer, locate, under_ci};
 use webserver::process::loud;
+use webserver::servers;
 
 const SUBNET: &str = "10.77.0";
 
@@ -191,24 +192,15 @@ fn nginx_balances_over_app_hosts_and_only_it_may_connect() {
     }
 
     let run_dir = common::temp_dir("hosts");
-    let template = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/deploy/nginx-upstreams.conf"),
+    let conf = servers::nginx_upstreams(
+        &run_dir,
+        &format!("{SUBNET}.11:9000"),
+        &format!("{SUBNET}.12:9000"),
+        8080,
     )
     .unwrap();
-    let config = template
-        .replace("{{APP_A}}", &format!("{SUBNET}.11:9000"))
-        .replace("{{APP_B}}", &format!("{SUBNET}.12:9000"))
-        .replace("{{HTTP_PORT}}", "8080")
-        .replace("{{RUN_DIR}}", &run_dir.display().to_string());
-    std::fs::write(run_dir.join("nginx.conf"), config).unwrap();
     let _nginx = ChildGuard(
-        network
-            .on("web", &nginx)
-            .arg("-p")
-            .arg(&run_dir)
-            .args(["-c", "nginx.conf", "-e"])
-            .arg(run_dir.join("error.log"))
-            .args(["-g", "daemon off; master_process off;"])
+        servers::nginx_foreground(&mut network.on("web", &nginx), &run_dir, &conf)
             .stdin(Stdio::null())
             .spawn()
             .unwrap(),

@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 use common::{ChildGuard, example_path};
 use webserver::install::{WebServer, locate, under_ci};
 use webserver::process::{free_port, loud};
+use webserver::servers;
 
 /// How long wrk runs; the restarts happen inside it.
 const LOAD_SECONDS: u64 = 12;
@@ -77,28 +78,20 @@ fn rolling_restart_under_load_fails_no_request() {
     }
     let (port_a, port_b, http) = (free_port(), free_port(), free_port());
     let run_dir = common::temp_dir("rolling-restart");
-    let template = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/deploy/nginx-upstreams.conf"),
+    let conf = servers::nginx_upstreams(
+        &run_dir,
+        &format!("127.0.0.1:{port_a}"),
+        &format!("127.0.0.1:{port_b}"),
+        http,
     )
     .unwrap();
-    let config = template
-        .replace("{{APP_A}}", &format!("127.0.0.1:{port_a}"))
-        .replace("{{APP_B}}", &format!("127.0.0.1:{port_b}"))
-        .replace("{{HTTP_PORT}}", &http.to_string())
-        .replace("{{RUN_DIR}}", &run_dir.display().to_string());
-    std::fs::write(run_dir.join("nginx.conf"), config).unwrap();
 
     let mut app_a = ChildGuard(start_app(port_a));
     let mut app_b = ChildGuard(start_app(port_b));
     wait_listening(port_a);
     wait_listening(port_b);
     let _nginx = ChildGuard(
-        Command::new(nginx)
-            .arg("-p")
-            .arg(&run_dir)
-            .args(["-c", "nginx.conf", "-e"])
-            .arg(run_dir.join("error.log"))
-            .args(["-g", "daemon off; master_process off;"])
+        servers::nginx_foreground(&mut Command::new(nginx), &run_dir, &conf)
             .stdin(Stdio::null())
             .spawn()
             .unwrap(),

@@ -29,6 +29,7 @@
 //!   through real FastCGI records over an in-memory stream, for handler tests.
 
 mod blocking;
+mod body_stream;
 pub mod client;
 #[cfg(feature = "dev-http")]
 pub mod dev;

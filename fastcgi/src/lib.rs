@@ -203,6 +203,13 @@ pub use fastcgi_macros::fcgi_handler;
 #[cfg(feature = "tower")]
 pub use fastcgi_core::tower;
 
+/// README.md's Rust snippets, run as doc-tests so the README cannot drift
+/// from the API. Only `rustdoc --test` sees it (`cfg(doctest)`): it is not
+/// part of the crate, and the README stays out of the rendered docs.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;
+
 /// Everything a typical application uses.
 pub mod prelude {
     pub use fastcgi_core::extract::{Data, Form, Json, Query, State, Text};

@@ -107,16 +107,47 @@ pub async fn nginx_with(socket: AppSocket, program: App) -> Result<Option<Deploy
     deployment.start_app(&app_addr)?;
     let conf = write_recipe("nginx.conf", &dir, &deployment.vars)?;
     let mut command = Command::new(nginx);
-    command
-        .arg("-p")
-        .arg(&dir)
-        .arg("-c")
-        .arg(&conf)
-        .arg("-e")
-        .arg(&deployment.error_log)
-        .args(["-g", "daemon off; master_process off;"]);
+    nginx_foreground(&mut command, &dir, &conf);
     deployment.start_web("nginx", command)?;
     ready(deployment).await
+}
+
+/// Adds to `command` (nginx, or a wrapper that runs it) the arguments
+/// that run nginx from `run_dir` with `conf`, in the foreground and as one
+/// process, its error log in `run_dir/error.log`: as the recipes say to
+/// start it.
+pub fn nginx_foreground<'c>(
+    command: &'c mut Command,
+    run_dir: &Path,
+    conf: &Path,
+) -> &'c mut Command {
+    command
+        .arg("-p")
+        .arg(run_dir)
+        .arg("-c")
+        .arg(conf)
+        .arg("-e")
+        .arg(run_dir.join("error.log"))
+        .args(["-g", "daemon off; master_process off;"])
+}
+
+/// Writes the recipe `examples/deploy/nginx-upstreams.conf` into
+/// `run_dir`: nginx on 127.0.0.1:`http_port` balancing over the app
+/// instances at `app_a` and `app_b` (FCGI_BIND's TCP syntax). Returns the
+/// config file's path.
+pub fn nginx_upstreams(
+    run_dir: &Path,
+    app_a: &str,
+    app_b: &str,
+    http_port: u16,
+) -> Result<PathBuf, String> {
+    let vars = [
+        ("RUN_DIR", run_dir.display().to_string()),
+        ("HTTP_PORT", http_port.to_string()),
+        ("APP_A", app_a.to_owned()),
+        ("APP_B", app_b.to_owned()),
+    ];
+    write_recipe("nginx-upstreams.conf", run_dir, &vars)
 }
 
 /// lighttpd, which starts the app itself with its listening socket on fd 0

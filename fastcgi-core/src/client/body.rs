@@ -11,10 +11,9 @@ use futures_core::Stream;
 use tokio::sync::mpsc;
 
 use super::ClientError;
+use crate::body_stream::{self, BoxStream};
 use crate::protocol::{StreamType, encode_stream, encode_stream_end};
 use crate::response::BoxError;
-
-type BoxStream = Pin<Box<dyn Stream<Item = Result<Bytes, BoxError>> + Send + 'static>>;
 
 /// Content per record when a body is framed: a multiple of 8 below 65535,
 /// so full records need no padding.
@@ -73,7 +72,7 @@ impl RequestBody {
     {
         Self {
             kind: BodyKind::Stream {
-                stream: Box::pin(MapStream { inner: stream }),
+                stream: body_stream::boxed(stream),
                 len,
             },
         }
@@ -222,28 +221,6 @@ impl Stream for ChannelStream {
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         self.get_mut().receiver.poll_recv(cx)
-    }
-}
-
-struct MapStream<S> {
-    inner: S,
-}
-
-impl<S, B, E> Stream for MapStream<S>
-where
-    S: Stream<Item = Result<B, E>>,
-    B: Into<Bytes>,
-    E: Into<BoxError>,
-{
-    type Item = Result<Bytes, BoxError>;
-
-    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        // SAFETY: `inner` is structurally pinned: it is never moved out of
-        // `self`, and `MapStream` has no `Drop` impl nor `Unpin` override.
-        let inner = unsafe { self.map_unchecked_mut(|s| &mut s.inner) };
-        inner
-            .poll_next(cx)
-            .map(|item| item.map(|r| r.map(Into::into).map_err(Into::into)))
     }
 }
 

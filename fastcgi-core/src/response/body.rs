@@ -7,10 +7,10 @@ use std::pin::Pin;
 use bytes::Bytes;
 use futures_core::Stream;
 
+use crate::body_stream::{self, BoxStream};
+
 /// A boxed error, as carried by streaming bodies.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
-
-type BoxStream = Pin<Box<dyn Stream<Item = Result<Bytes, BoxError>> + Send + 'static>>;
 
 /// The body of a [`Response`](super::Response).
 ///
@@ -56,7 +56,7 @@ impl ResponseBody {
         E: Into<BoxError>,
     {
         Self {
-            kind: BodyKind::Stream(Box::pin(MapStream { inner: stream })),
+            kind: BodyKind::Stream(body_stream::boxed(stream)),
         }
     }
 
@@ -144,30 +144,5 @@ impl Stream for ResponseBody {
             },
             BodyKind::Stream(stream) => stream.as_mut().poll_next(cx),
         }
-    }
-}
-
-struct MapStream<S> {
-    inner: S,
-}
-
-impl<S, B, E> Stream for MapStream<S>
-where
-    S: Stream<Item = Result<B, E>>,
-    B: Into<Bytes>,
-    E: Into<BoxError>,
-{
-    type Item = Result<Bytes, BoxError>;
-
-    fn poll_next(
-        self: Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Option<Self::Item>> {
-        // SAFETY: `inner` is structurally pinned: it is never moved out of
-        // `MapStream`, which has no Drop impl and is not Unpin-dependent.
-        let inner = unsafe { self.map_unchecked_mut(|s| &mut s.inner) };
-        inner
-            .poll_next(cx)
-            .map(|item| item.map(|r| r.map(Into::into).map_err(Into::into)))
     }
 }
