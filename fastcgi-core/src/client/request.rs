@@ -15,9 +15,6 @@ use crate::protocol::{
 /// The `SERVER_SOFTWARE` the builders send.
 const SERVER_SOFTWARE: &str = concat!("fastcgi-core/", env!("CARGO_PKG_VERSION"));
 
-/// The longest name or value a name-value pair can carry (31-bit lengths).
-const MAX_PAIR_FIELD: usize = 0x7fff_ffff;
-
 /// One request as a client (a web server, a test, a load generator) sends
 /// it: the role, the params (CGI meta-variables), the keep-connection flag,
 /// the body (`FCGI_STDIN`) and, for the Filter role, the data
@@ -331,21 +328,6 @@ impl ClientRequest {
         self.params = Arc::new(params);
     }
 
-    /// Checks that every pair can be encoded (lengths have 31 bits).
-    fn check(&self) -> Result<(), ClientError> {
-        match self
-            .params
-            .iter()
-            .find(|(name, value)| name.len() > MAX_PAIR_FIELD || value.len() > MAX_PAIR_FIELD)
-        {
-            Some((name, _)) => Err(ClientError::InvalidRequest(format!(
-                "param {:?} is 2 GiB or longer, which FastCGI cannot encode",
-                String::from_utf8_lossy(name.get(..64).unwrap_or(name))
-            ))),
-            None => Ok(()),
-        }
-    }
-
     /// Writes `FCGI_BEGIN_REQUEST` and the whole `FCGI_PARAMS` stream for
     /// request `request_id`, and returns the bodies left to send.
     pub(crate) fn encode_head(
@@ -353,7 +335,8 @@ impl ClientRequest {
         request_id: u16,
         out: &mut BytesMut,
     ) -> Result<(RequestBody, Option<RequestBody>), ClientError> {
-        self.check()?;
+        // Params hold only encodable pairs: decoded ones came off the wire,
+        // and `Params::insert` panics on a name or value of 2 GiB or more.
         let flags = if self.keep_conn { FCGI_KEEP_CONN } else { 0 };
         encode_begin_request(out, request_id, self.role, flags);
         encode_params(out, request_id, &self.params);
