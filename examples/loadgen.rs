@@ -17,6 +17,8 @@
 //! of the run; the latency percentiles also cover requests answered in the
 //! grace period after it (so a server that leaves some connections waiting
 //! shows them in `max`), and requests still unanswered then are errors.
+//! `served` counts the connections answered at least once in the measured
+//! window: a server serving 8 of 32 connections shows `8 of 32` there.
 //! Response bodies are checked chunk by chunk as they arrive, never gathered.
 //! Run it on a core of its own (`taskset -c 0`): a current-thread runtime
 //! is the default, as one core is all it should use.
@@ -305,6 +307,11 @@ struct Tally {
     answered: u64,
     errors: u64,
     body_bytes: u64,
+    /// Connections (or, with `--no-keep-conn`, connection slots) with at
+    /// least one answer in the measured window: a server that serves some
+    /// connections and leaves others waiting shows it here, since the
+    /// waiting ones add next to nothing to the latency percentiles.
+    served_connections: u64,
 }
 
 impl Tally {
@@ -315,6 +322,7 @@ impl Tally {
             answered: 0,
             errors: 0,
             body_bytes: 0,
+            served_connections: 0,
         }
     }
 
@@ -324,6 +332,7 @@ impl Tally {
         self.answered += other.answered;
         self.errors += other.errors;
         self.body_bytes += other.body_bytes;
+        self.served_connections += other.served_connections;
     }
 }
 
@@ -617,7 +626,10 @@ async fn run_load(run: Arc<Run>) -> (Tally, Duration) {
     let mut total = Tally::new();
     while let Some(worker) = workers.join_next().await {
         match worker {
-            Ok(tally) => total.merge(&tally),
+            Ok(tally) => {
+                total.served_connections += u64::from(tally.in_window > 0);
+                total.merge(&tally);
+            }
             Err(err) => eprintln!("loadgen: a worker failed: {err}"),
         }
     }
@@ -732,6 +744,10 @@ fn report(run: &Run, total: &Tally, elapsed: Duration) {
         );
     }
     println!("latency    p50 {p50:.0} us  p90 {p90:.0} us  p99 {p99:.0} us  max {max:.0} us");
+    println!(
+        "served     {} of {} connections answered in the measured window",
+        total.served_connections, options.connections
+    );
     println!("errors     {}", total.errors);
     let errors = run
         .errors
@@ -749,6 +765,7 @@ fn report(run: &Run, total: &Tally, elapsed: Duration) {
             "body_bytes": options.body,
             "requests": total.in_window,
             "errors": total.errors,
+            "served_connections": total.served_connections,
             "seconds": seconds,
             "rps": rps,
             "p50_us": p50,
