@@ -500,6 +500,7 @@ where
                 environ,
                 abort: slot.abort.clone(),
                 state: Arc::clone(&self.shared.state),
+                extensions: http::Extensions::new(),
                 output: Some(output.clone()),
             },
             body: slot.stdin_reader.take(),
