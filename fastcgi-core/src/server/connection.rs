@@ -24,6 +24,7 @@ use super::config::ServerConfig;
 use super::output::{ConnOutput, RequestKey};
 use super::request_task::run_request;
 use crate::handler::Handler;
+use crate::io_error::is_disconnect;
 use crate::protocol::{
     self, FCGI_KEEP_CONN, FCGI_MAX_CONNS, FCGI_MAX_REQS, FCGI_MPXS_CONNS, ParamsDecoder,
     ProtocolError, ProtocolStatus, Record, RecordDecoder, RecordType, Role, StreamType,
@@ -849,14 +850,4 @@ fn push_stream(
         return Ok(None);
     }
     Ok((!sender.push(content)).then_some(key))
-}
-
-fn is_disconnect(err: &io::Error) -> bool {
-    matches!(
-        err.kind(),
-        io::ErrorKind::ConnectionReset
-            | io::ErrorKind::ConnectionAborted
-            | io::ErrorKind::BrokenPipe
-            | io::ErrorKind::UnexpectedEof
-    )
 }
