@@ -26,3 +26,25 @@ impl BegunIds {
         self.words.get(word).is_some_and(|w| w & (1 << bit) != 0)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::BegunIds;
+
+    #[test]
+    fn remembers_exactly_the_ids_inserted_across_words() {
+        let mut begun = BegunIds::default();
+        assert!(!begun.contains(1));
+        for id in [1, 63, 64, u16::MAX] {
+            begun.insert(id);
+        }
+        for id in [1, 63, 64, u16::MAX] {
+            assert!(begun.contains(id), "{id}");
+        }
+        for id in [0, 2, 62, 65, 128, u16::MAX - 1] {
+            assert!(!begun.contains(id), "{id}");
+        }
+        // One word per 64 ids, up to the largest.
+        assert_eq!(begun.words.len(), usize::from(u16::MAX) / 64 + 1);
+    }
+}
