@@ -530,6 +530,34 @@ async fn state_and_path_together() {
     assert_eq!(get_ok(&client, "/p/5").await, "#5");
 }
 
+#[tokio::test]
+async fn path_params_are_the_requests_own_not_application_state() {
+    #[derive(Clone)]
+    struct Prefix(&'static str);
+
+    /// What this request carries, and where.
+    #[fcgi_handler]
+    async fn report(parts: RequestParts, State(prefix): State<Prefix>) -> String {
+        let own = parts
+            .extensions()
+            .get::<PathParams>()
+            .map_or("none", |p| p.route());
+        let shared = parts.state::<PathParams>().map_or("none", |p| p.route());
+        format!("{}own={own} shared={shared}", prefix.0)
+    }
+
+    let router = Router::new()
+        .route("/items/{id}", get(report))
+        .route("/plain", get(report));
+    let client = TestClient::with_server(Server::new().with_state(Prefix("#")), router);
+    assert_eq!(
+        get_ok(&client, "/items/7").await,
+        "#own=/items/{id} shared=none"
+    );
+    // The next request on the same server starts from the state alone.
+    assert_eq!(get_ok(&client, "/plain").await, "#own=none shared=none");
+}
+
 macro_rules! panics_with {
     ($name:ident, $message:literal, $build:expr) => {
         #[test]

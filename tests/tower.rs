@@ -12,8 +12,8 @@ use axum::response::IntoResponse as _;
 use bytes::Bytes;
 use fastcgi::handler::from_fn;
 use fastcgi::prelude::{
-    Body, Extension, Path, PathParams, Request, Response, ResponseWriter, Router, StatusCode,
-    fcgi_handler, get, post,
+    Body, Extension, Path, PathParams, Request, Response, ResponseWriter, Router, Server,
+    StatusCode, fcgi_handler, get, post,
 };
 use fastcgi::request::RequestParts;
 use fastcgi::response::unfold;
@@ -420,6 +420,51 @@ async fn extensions_a_layer_inserts_reach_the_handler() {
         "{}",
         response.stderr_text()
     );
+}
+
+#[fcgi_handler]
+async fn who(parts: RequestParts, Extension(user): Extension<User>) -> String {
+    let own = parts.extensions().get::<User>().map_or("none", |u| u.0);
+    let shared = parts.state::<User>().map_or("none", |u| u.0);
+    format!("{} own={own} shared={shared}", user.0)
+}
+
+#[tokio::test]
+async fn a_layers_extension_is_the_requests_own_and_wins_over_state() {
+    let insert_user = tower::util::MapRequestLayer::new(|mut request: http::Request<Body>| {
+        request.extensions_mut().insert(User("ann"));
+        request
+    });
+    let router = Router::new()
+        .route("/layered/{x}", get(who))
+        .route_layer(insert_user)
+        .route("/plain", get(who));
+    let client = TestClient::with_server(Server::new().with_state(User("state")), router);
+    assert_eq!(
+        client.get("/layered/1").await.unwrap().text(),
+        "ann own=ann shared=state"
+    );
+    // What the layer inserted stayed with that request.
+    assert_eq!(
+        client.get("/plain").await.unwrap().text(),
+        "state own=none shared=state"
+    );
+}
+
+#[tokio::test]
+async fn path_params_travel_to_a_service_in_the_requests_extensions() {
+    let service = tower::service_fn(|request: http::Request<Body>| async move {
+        let id = request
+            .extensions()
+            .get::<PathParams>()
+            .and_then(|params| params.get("id"))
+            .unwrap_or("none")
+            .to_owned();
+        Ok::<_, Infallible>(http::Response::new(format!("id {id}")))
+    });
+    let router = Router::new().route_service("/svc/{id}", service);
+    let client = TestClient::new(router);
+    assert_eq!(client.get("/svc/42").await.unwrap().text(), "id 42");
 }
 
 #[tokio::test]

@@ -36,6 +36,7 @@ pub mod dev;
 mod error;
 pub mod extract;
 pub mod handler;
+mod io_error;
 pub mod log;
 pub mod path;
 pub mod protocol;

@@ -3,6 +3,7 @@
 use std::io;
 use std::sync::Arc;
 
+use crate::io_error::is_disconnect_or_unconnected;
 use crate::protocol::{ProtocolError, ProtocolStatus};
 use crate::response::BoxError;
 
@@ -156,7 +157,7 @@ impl ClientError {
     /// An I/O error; disconnections (reset, broken pipe, unexpected end)
     /// become [`ConnectionClosed`](Self::ConnectionClosed).
     pub(crate) fn from_io(err: io::Error, request_id: Option<u16>) -> Self {
-        if is_disconnect(&err) {
+        if is_disconnect_or_unconnected(&err) {
             ClientError::ConnectionClosed {
                 request_id,
                 detail: Some(err.to_string().into()),
@@ -198,18 +199,6 @@ impl ClientError {
                 | ClientError::ConnectionClosed { .. }
         )
     }
-}
-
-/// Whether `err` means the peer is gone.
-pub(crate) fn is_disconnect(err: &io::Error) -> bool {
-    matches!(
-        err.kind(),
-        io::ErrorKind::ConnectionReset
-            | io::ErrorKind::ConnectionAborted
-            | io::ErrorKind::BrokenPipe
-            | io::ErrorKind::UnexpectedEof
-            | io::ErrorKind::NotConnected
-    )
 }
 
 fn connect_hint(err: &io::Error) -> &'static str {

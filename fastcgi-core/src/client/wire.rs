@@ -98,7 +98,7 @@ impl Wire {
                 Poll::Ready(Ok(0)) => self.read_closed = true,
                 Poll::Ready(Ok(_)) => {}
                 Poll::Ready(Err(err)) => {
-                    if super::error::is_disconnect(&err) {
+                    if crate::io_error::is_disconnect_or_unconnected(&err) {
                         self.read_closed = true;
                         continue;
                     }

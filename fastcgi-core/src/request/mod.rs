@@ -2,7 +2,7 @@
 //!
 //! A [`Request`] is the [`RequestParts`] (request id, role, the
 //! [`Environ`] of CGI meta-variables, the [`AbortSignal`], application
-//! state) plus the streams that may still be arriving: the body (FCGI_STDIN)
+//! state, per-request extensions) plus the streams that may still be arriving: the body (FCGI_STDIN)
 //! and, for the Filter role, the filtered file (FCGI_DATA), each a [`Body`].
 
 mod abort;
@@ -28,6 +28,10 @@ pub struct RequestParts {
     pub(crate) environ: Environ,
     pub(crate) abort: AbortSignal,
     pub(crate) state: Arc<http::Extensions>,
+    /// Per-request values, kept apart from `state` so that carrying one
+    /// (path parameters on every routed request) never copies the shared
+    /// map. Empty costs nothing: an empty map does not allocate.
+    pub(crate) extensions: http::Extensions,
     /// The connection's output, for [`Stderr`](crate::response::Stderr);
     /// `None` for a request built by hand.
     pub(crate) output: Option<crate::response::RequestOutput>,
@@ -44,6 +48,7 @@ impl RequestParts {
             environ,
             abort: AbortSignal::new(),
             state: Arc::new(http::Extensions::new()),
+            extensions: http::Extensions::new(),
             output: None,
         }
     }
@@ -80,9 +85,37 @@ impl RequestParts {
         crate::response::Stderr::new(self.output.clone())
     }
 
-    /// Application state registered with `Server::with_state`, by type.
+    /// Application state registered with `Server::with_state`, by type:
+    /// shared by every request. Values for this request alone are in
+    /// [`extensions`](Self::extensions).
     pub fn state<T: Send + Sync + 'static>(&self) -> Option<&T> {
         self.state.get::<T>()
+    }
+
+    /// Values for this request only: path parameters, what middleware
+    /// inserted. Unlike [`state`](Self::state), nothing here is shared
+    /// with other requests.
+    ///
+    /// ```
+    /// use fastcgi_core::request::{Environ, RequestParts};
+    ///
+    /// #[derive(Clone)]
+    /// struct RequestId(u64);
+    ///
+    /// let mut parts = RequestParts::new(Environ::default());
+    /// parts.extensions_mut().insert(RequestId(7));
+    /// assert_eq!(parts.extensions().get::<RequestId>().map(|id| id.0), Some(7));
+    /// // Not application state, which every request shares.
+    /// assert!(parts.state::<RequestId>().is_none());
+    /// ```
+    pub fn extensions(&self) -> &http::Extensions {
+        &self.extensions
+    }
+
+    /// Values for this request only, to add to or take from: see
+    /// [`extensions`](Self::extensions).
+    pub fn extensions_mut(&mut self) -> &mut http::Extensions {
+        &mut self.extensions
     }
 }
 
@@ -108,7 +141,7 @@ impl Request {
         }
     }
 
-    /// The parts: environ, role, abort signal, state.
+    /// The parts: environ, role, abort signal, state, extensions.
     pub fn parts(&self) -> &RequestParts {
         &self.parts
     }

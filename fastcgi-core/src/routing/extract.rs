@@ -70,7 +70,7 @@ impl<T: DeserializeOwned + Send> FromRequestParts for Path<T> {
     type Rejection = PathRejection;
 
     async fn from_request_parts(parts: &RequestParts) -> Result<Self, PathRejection> {
-        let Some(params) = parts.state::<PathParams>() else {
+        let Some(params) = parts.extensions().get::<PathParams>() else {
             return Err(PathRejection {
                 kind: Kind::NoParams,
             });
@@ -230,7 +230,11 @@ impl FromRequestParts for PathParams {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &RequestParts) -> Result<Self, Self::Rejection> {
-        Ok(parts.state::<PathParams>().cloned().unwrap_or_default())
+        Ok(parts
+            .extensions()
+            .get::<PathParams>()
+            .cloned()
+            .unwrap_or_default())
     }
 }
 

@@ -288,7 +288,7 @@ impl MethodRouter {
         };
         match &self.not_allowed {
             Some(endpoint) => {
-                super::insert_extension(&mut request.parts, miss);
+                request.parts.extensions.insert(miss);
                 endpoint.call(request).await
             }
             None => miss.into_response(),
@@ -362,7 +362,7 @@ struct MethodNotAllowed;
 #[cfg(feature = "tower")]
 impl Handler for MethodNotAllowed {
     async fn call(&self, request: Request) -> Response {
-        match request.parts().state::<MethodMiss>() {
+        match request.parts().extensions().get::<MethodMiss>() {
             Some(miss) => miss.clone().into_response(),
             None => StatusCode::METHOD_NOT_ALLOWED.into_response(),
         }

@@ -63,15 +63,3 @@ pub use router::Router;
 pub(crate) use endpoint::Endpoint;
 #[cfg(feature = "tower")]
 pub(crate) use request_path::percent_decode;
-
-use crate::request::RequestParts;
-
-/// Puts `value` on this request alone: its parts share the application
-/// state with every other request until the first such insertion, which
-/// copies the state for this request.
-pub(crate) fn insert_extension<T: Clone + Send + Sync + 'static>(
-    parts: &mut RequestParts,
-    value: T,
-) {
-    std::sync::Arc::make_mut(&mut parts.state).insert(value);
-}

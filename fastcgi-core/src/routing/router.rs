@@ -384,10 +384,10 @@ impl Handler for Router {
                 miss,
             } => {
                 if let Some(params) = params {
-                    super::insert_extension(&mut request.parts, params);
+                    request.parts.extensions.insert(params);
                 }
                 if let Some(miss) = miss {
-                    super::insert_extension(&mut request.parts, miss);
+                    request.parts.extensions.insert(miss);
                 }
                 Routed::Call {
                     future: endpoint.0.call_boxed(request),
@@ -464,7 +464,7 @@ struct NotFound;
 #[cfg(feature = "tower")]
 impl Handler for NotFound {
     async fn call(&self, request: Request) -> Response {
-        match request.parts().state::<RouteMiss>() {
+        match request.parts().extensions().get::<RouteMiss>() {
             Some(miss) => miss.clone().into_response(),
             None => StatusCode::NOT_FOUND.into_response(),
         }

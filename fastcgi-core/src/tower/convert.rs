@@ -24,7 +24,8 @@ struct Carried(Arc<Mutex<(Option<ResponseWriter>, Option<Body>)>>);
 /// from `source` (`REQUEST_URI` as sent, for [`PathSource::RequestUri`]),
 /// version from `SERVER_PROTOCOL`, headers from `HTTP_*`, `CONTENT_TYPE`
 /// and `CONTENT_LENGTH`, the body streamed from FCGI_STDIN; and in its
-/// extensions the [`RequestParts`] (environ, abort signal, stderr,
+/// extensions the request's own [`RequestParts::extensions`] (path
+/// parameters...), the [`RequestParts`] (environ, abort signal, stderr,
 /// state) and the peer's [`RemoteAddr`].
 ///
 /// `Err` is the answer when the web server's params cannot make a
@@ -34,12 +35,12 @@ pub(crate) fn into_http_request(
     source: PathSource,
 ) -> Result<http::Request<Body>, Box<Response>> {
     let Request {
-        parts,
+        mut parts,
         body,
         data,
         writer,
     } = request;
-    let environ = parts.environ();
+    let environ = &parts.environ;
     let method = match environ.get_bytes("REQUEST_METHOD") {
         None => {
             return Err(Box::new(internal_error(
@@ -61,6 +62,9 @@ pub(crate) fn into_http_request(
     *http.uri_mut() = uri(environ, source);
     *http.version_mut() = version(environ.get("SERVER_PROTOCOL"));
     *http.headers_mut() = headers(environ);
+    // Moved, not copied: they come back in `from_http_request`, with
+    // whatever the layers in between added.
+    *http.extensions_mut() = std::mem::take(&mut parts.extensions);
     let extensions = http.extensions_mut();
     if let Some(addr) = remote_addr(environ) {
         extensions.insert(RemoteAddr(addr));
@@ -72,9 +76,11 @@ pub(crate) fn into_http_request(
 
 /// An `http::Request` as a FastCGI request for a handler: the
 /// [`RequestParts`] it carries (or, for a request that did not come from
-/// FastCGI, an environ made from its method, URI and headers), with any
-/// extension a middleware added available to
-/// [`Extension<T>`](super::Extension).
+/// FastCGI, an environ made from its method, URI and headers), with its
+/// other extensions (those [`into_http_request`] moved out, and any a
+/// middleware added) back in [`RequestParts::extensions`], where
+/// [`Extension<T>`](super::Extension) finds them. The application state
+/// is not touched: it stays shared.
 pub(crate) fn from_http_request<B>(request: http::Request<B>) -> Request
 where
     B: http_body::Body + Send + 'static,
@@ -93,9 +99,9 @@ where
         None => (None, None),
     };
     head.extensions.remove::<RemoteAddr>();
-    if !head.extensions.is_empty() {
-        Arc::make_mut(&mut parts.state).extend(head.extensions);
-    }
+    // Into an empty map (as `into_http_request` left it) this moves the
+    // map over without copying.
+    parts.extensions.extend(head.extensions);
     Request {
         parts,
         body: Some(into_request_body(body)),
@@ -309,6 +315,55 @@ mod tests {
         assert_eq!(headers["content-type"], "application/json");
         assert!(!headers.contains_key("content-length"));
         assert_eq!(headers.len(), 3);
+    }
+
+    #[derive(Clone, Debug, PartialEq)]
+    struct Own(u32);
+    #[derive(Clone, Debug, PartialEq)]
+    struct Added(u32);
+    #[derive(Clone, Debug, PartialEq)]
+    struct App(u32);
+
+    #[test]
+    fn extensions_go_out_and_come_back_leaving_the_state_shared() {
+        let mut parts = RequestParts::new(environ(&[
+            ("REQUEST_METHOD", "GET"),
+            ("REMOTE_ADDR", "192.0.2.1"),
+        ]));
+        let mut app = http::Extensions::new();
+        app.insert(App(1));
+        let state = Arc::new(app);
+        parts.state = Arc::clone(&state);
+        parts.extensions.insert(Own(2));
+        let Ok(mut http) =
+            into_http_request(Request::new(parts, Body::empty()), PathSource::RequestUri)
+        else {
+            panic!("a GET makes an http::Request");
+        };
+        assert_eq!(http.extensions().get::<Own>(), Some(&Own(2)));
+        let carried = http.extensions().get::<RequestParts>();
+        assert!(carried.is_some_and(|parts| parts.extensions().is_empty()));
+        // What a layer would do.
+        http.extensions_mut().insert(Added(3));
+
+        let parts = from_http_request(http).parts;
+        assert_eq!(parts.extensions().get::<Own>(), Some(&Own(2)));
+        assert_eq!(parts.extensions().get::<Added>(), Some(&Added(3)));
+        // Only what the request carried for the way back is removed.
+        assert_eq!(parts.extensions().len(), 2);
+        assert!(parts.state::<Added>().is_none());
+        assert_eq!(parts.state::<App>(), Some(&App(1)));
+        assert!(Arc::ptr_eq(&parts.state, &state), "the state was copied");
+    }
+
+    // A foreign body is pumped by a task of its own.
+    #[tokio::test]
+    async fn a_foreign_request_brings_its_extensions() {
+        let mut http = http::Request::new(String::new());
+        http.extensions_mut().insert(Added(4));
+        let parts = from_http_request(http).parts;
+        assert_eq!(parts.extensions().get::<Added>(), Some(&Added(4)));
+        assert!(parts.state::<Added>().is_none());
     }
 
     #[test]

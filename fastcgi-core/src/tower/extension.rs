@@ -9,9 +9,10 @@ use crate::request::RequestParts;
 use crate::response::{IntoResponse, Response, internal_error};
 
 /// A value a middleware put in the request's extensions (the
-/// authenticated user, a request id...), taken by a handler behind it.
-/// Application state registered with `Server::with_state` is found here
-/// too.
+/// authenticated user, a request id...), taken by a handler behind it:
+/// from [`RequestParts::extensions`]. Application state registered with
+/// `Server::with_state` is found here too, when the request has no value
+/// of that type of its own.
 ///
 /// ```
 /// use fastcgi_core::tower::Extension;
@@ -42,8 +43,12 @@ impl<T: Clone + Send + Sync + 'static> FromRequestParts for Extension<T> {
     type Rejection = MissingExtension;
 
     async fn from_request_parts(parts: &RequestParts) -> Result<Self, MissingExtension> {
+        // This request's own value wins over the application's: a layer
+        // may stand in for the state (a per-request database handle).
         parts
-            .state::<T>()
+            .extensions()
+            .get::<T>()
+            .or_else(|| parts.state::<T>())
             .cloned()
             .map(Extension)
             .ok_or(MissingExtension {

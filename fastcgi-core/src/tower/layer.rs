@@ -48,7 +48,9 @@ impl Router {
     /// earlier ones (the last is outermost). Requests reach the layer as
     /// `http::Request<Body>`, built as [`from_service`](super::from_service)
     /// describes; what it adds to the extensions reaches the handler
-    /// through [`Extension<T>`](super::Extension). Changes it makes to the
+    /// through [`Extension<T>`](super::Extension), for that request only
+    /// ([`RequestParts::extensions`](crate::request::RequestParts::extensions)).
+    /// Changes it makes to the
     /// method, URI or headers do not reach the handler, which reads the
     /// params the web server sent.
     pub fn layer<L, B>(self, layer: L) -> Self

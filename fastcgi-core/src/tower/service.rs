@@ -61,11 +61,14 @@ use crate::routing::{Endpoint, PathSource};
 ///   `CONTENT_TYPE` and `CONTENT_LENGTH`;
 /// - the body streamed from FCGI_STDIN as it arrives;
 /// - in its extensions, the peer's [`RemoteAddr`](super::RemoteAddr) (from
-///   `REMOTE_ADDR` and `REMOTE_PORT`) and the
-///   [`RequestParts`](crate::request::RequestParts): every CGI
-///   meta-variable (`DOCUMENT_ROOT`...), the abort signal, FCGI_STDERR.
-///   With axum, take them as `Extension<RemoteAddr>` and
-///   `Extension<RequestParts>`.
+///   `REMOTE_ADDR` and `REMOTE_PORT`), the
+///   [`RequestParts`](crate::request::RequestParts) (every CGI
+///   meta-variable (`DOCUMENT_ROOT`...), the abort signal, FCGI_STDERR),
+///   and the request's own
+///   [`extensions`](crate::request::RequestParts::extensions) (behind a
+///   [`Router`](crate::routing::Router), its
+///   [`PathParams`](crate::routing::PathParams)). With axum, take them as
+///   `Extension<RemoteAddr>` and `Extension<RequestParts>`.
 ///
 /// The response goes out as a CGI document: its status and headers, then
 /// its body streamed chunk by chunk as the service produces it, with a
@@ -135,8 +138,9 @@ where
 /// CGI meta-variables, writer and streams; any other gets an environ made
 /// from its method, URI and headers (`REQUEST_METHOD`, `REQUEST_URI`,
 /// `SCRIPT_NAME` as the decoded path, `QUERY_STRING`, `HTTP_*`...).
-/// Extensions a middleware added to the request reach the handler through
-/// [`Extension<T>`](super::Extension).
+/// Extensions a middleware added to the request reach the handler in
+/// [`RequestParts::extensions`](crate::request::RequestParts::extensions),
+/// where [`Extension<T>`](super::Extension) takes them.
 pub struct HandlerService<H> {
     handler: Arc<H>,
 }

@@ -1,0 +1,79 @@
+//! Reading the socket: records are decoded and dispatched as they
+//! arrive, unless a request's full body buffer holds reading back.
+
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+
+use super::{Connection, Outcome};
+use crate::handler::Handler;
+use crate::io_error::is_disconnect;
+
+/// How much to read from the socket at a time.
+const READ_CHUNK: usize = 64 * 1024;
+
+impl<H, IO> Connection<H, IO>
+where
+    H: Handler,
+    IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    /// Dispatches buffered records, then reads more. Returns whether
+    /// anything was read.
+    pub(super) fn poll_input(&mut self, cx: &mut Context<'_>) -> Result<bool, Outcome> {
+        loop {
+            if self.input_blocked(cx) {
+                return Ok(false);
+            }
+            match self.decoder.next_record() {
+                Err(err) => return Err(Outcome::Protocol(err)),
+                Ok(Some(record)) => self.dispatch(record).map_err(Outcome::Protocol)?,
+                Ok(None) => break,
+            }
+        }
+        let buf = self.decoder.buffer_mut();
+        buf.reserve(READ_CHUNK);
+        let spare = buf.spare_capacity_mut();
+        let mut read_buf = ReadBuf::uninit(spare);
+        match Pin::new(&mut self.io).poll_read(cx, &mut read_buf) {
+            Poll::Pending => Ok(false),
+            Poll::Ready(Err(err)) => {
+                if is_disconnect(&err) {
+                    self.read_closed = true;
+                    Ok(true)
+                } else {
+                    Err(Outcome::Io(err))
+                }
+            }
+            Poll::Ready(Ok(())) => {
+                let n = read_buf.filled().len();
+                if n == 0 {
+                    self.read_closed = true;
+                    return Ok(true);
+                }
+                // SAFETY: `poll_read` initialized the first `n` bytes of the
+                // spare capacity (that is what `filled` reports).
+                unsafe {
+                    let buf = self.decoder.buffer_mut();
+                    buf.set_len(buf.len() + n);
+                }
+                self.last_activity = self.now();
+                Ok(true)
+            }
+        }
+    }
+
+    /// Whether a request's full body buffer holds back reading.
+    fn input_blocked(&mut self, cx: &mut Context<'_>) -> bool {
+        let Some(key) = self.blocked_on else {
+            return false;
+        };
+        match self.slots.iter().find(|s| s.key == key) {
+            Some(slot) if slot.stdin.poll_space(cx).is_pending() => true,
+            _ => {
+                self.blocked_on = None;
+                false
+            }
+        }
+    }
+}
