@@ -133,6 +133,12 @@ wait_unix() {
 start() {
     local name=$1 bind=$2
     shift 2
+    # Something already listening there would answer in the server's place.
+    if [[ "$bind" != unix:* ]] && (exec 3<>"/dev/tcp/127.0.0.1/${bind##*:}") 2>/dev/null; then
+        echo "run.sh: port ${bind##*:} is already in use (a server left from another run?); stop it first:" >&2
+        ss -ltnp "sport = :${bind##*:}" >&2 || true
+        exit 1
+    fi
     FCGI_BIND=$bind taskset -c "$SERVER_CPU" "$@" >>"$OUT/logs/$name.log" 2>&1 &
     SERVER_PID=$!
     PIDS+=("$SERVER_PID")

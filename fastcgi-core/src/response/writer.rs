@@ -323,6 +323,10 @@ fn encode_document(
     body: &[u8],
 ) {
     let start = out.len();
+    // Room for the whole document and the END_REQUEST after it, at once: a
+    // new connection's buffer would otherwise grow several times while the
+    // header lines go in.
+    out.reserve(HEADER_LEN + 64 + 48 * parts.headers.len() + body.len() + 7 + 2 * HEADER_LEN);
     // The record header, filled in once the content length is known.
     out.put_bytes(0, HEADER_LEN);
     encode_header_block(out, parts.status, &parts.headers, len, local);

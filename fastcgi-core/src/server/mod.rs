@@ -529,8 +529,11 @@ async fn serve_one<H, IO>(
     let metrics = shared.metrics.clone();
     metrics.connection_opened();
     let span = tracing::info_span!("fastcgi_connection", %peer);
-    let outcome =
-        tracing::Instrument::instrument(Connection::new(io, shared, shutdown).run(), span).await;
+    // Boxed: the task's future is then a few words instead of the whole
+    // connection (about 1 KiB), which tokio copies several times while
+    // spawning and starting it; one allocation costs less than the copies.
+    let serving = Box::pin(Connection::new(io, shared, shutdown).run());
+    let outcome = tracing::Instrument::instrument(serving, span).await;
     match outcome {
         Outcome::Done | Outcome::PeerClosed | Outcome::IdleTimeout => {
             tracing::debug!(%peer, ?outcome, "connection closed");
