@@ -412,10 +412,14 @@ impl Server {
             (interval, action)
         });
         let shutdown = self.shutdown.clone();
+        // One waiter for the whole loop: a new one per iteration would
+        // subscribe and register again for every accepted connection.
+        let shutdown_signal = shutdown.wait();
+        tokio::pin!(shutdown_signal);
         loop {
             tokio::select! {
                 biased;
-                () = shutdown.wait() => break,
+                () = &mut shutdown_signal => break,
                 Some(_) = connections.join_next(), if !connections.is_empty() => {}
                 _ = async {
                     match &mut service {
