@@ -420,7 +420,6 @@ impl Server {
             tokio::select! {
                 biased;
                 () = &mut shutdown_signal => break,
-                Some(_) = connections.join_next(), if !connections.is_empty() => {}
                 _ = async {
                     match &mut service {
                         Some((interval, _)) => interval.tick().await,
@@ -447,6 +446,10 @@ impl Server {
                             continue;
                         }
                     };
+                    // Finished connections are collected here, without
+                    // waiting: a select branch for them would be polled, and
+                    // re-register its waker, at every turn of the loop.
+                    while connections.try_join_next().is_some() {}
                     let shared = Arc::clone(&shared);
                     match stream {
                         Accepted::Tcp(stream, peer) => {
@@ -474,6 +477,7 @@ impl Server {
         if let Some(path) = &socket_file {
             let _ = std::fs::remove_file(path);
         }
+        while connections.try_join_next().is_some() {}
         tracing::info!(
             connections = connections.len(),
             "shutting down: letting in-flight requests finish"
