@@ -5,25 +5,37 @@
 /// The request ids begun on this connection: late records for one that
 /// has ended (STDIN the handler did not read, an ABORT racing END_REQUEST)
 /// are ignored, as the spec says, while records for an id never begun are a
-/// protocol error. A bit set that grows with the largest id used: one word
-/// for the small ids web servers use, 8 KiB at worst.
+/// protocol error. A bit set: ids below 64 (those web servers use) in a word
+/// kept inline, so a connection allocates nothing for it; larger ones in a
+/// vector that grows with the largest id used, 8 KiB at worst.
 #[derive(Default)]
 pub(super) struct BegunIds {
-    words: Vec<u64>,
+    low: u64,
+    high: Vec<u64>,
 }
 
 impl BegunIds {
     pub(super) fn insert(&mut self, id: u16) {
         let (word, bit) = (usize::from(id) / 64, id % 64);
-        if self.words.len() <= word {
-            self.words.resize(word + 1, 0);
+        if word == 0 {
+            self.low |= 1 << bit;
+            return;
         }
-        self.words[word] |= 1 << bit;
+        if self.high.len() < word {
+            self.high.resize(word, 0);
+        }
+        if let Some(bits) = self.high.get_mut(word - 1) {
+            *bits |= 1 << bit;
+        }
     }
 
     pub(super) fn contains(&self, id: u16) -> bool {
         let (word, bit) = (usize::from(id) / 64, id % 64);
-        self.words.get(word).is_some_and(|w| w & (1 << bit) != 0)
+        let bits = match word {
+            0 => self.low,
+            _ => self.high.get(word - 1).copied().unwrap_or(0),
+        };
+        bits & (1 << bit) != 0
     }
 }
 
@@ -44,7 +56,18 @@ mod tests {
         for id in [0, 2, 62, 65, 128, u16::MAX - 1] {
             assert!(!begun.contains(id), "{id}");
         }
-        // One word per 64 ids, up to the largest.
-        assert_eq!(begun.words.len(), usize::from(u16::MAX) / 64 + 1);
+        // One word per 64 ids, up to the largest; the first is inline.
+        assert_eq!(begun.high.len(), usize::from(u16::MAX) / 64);
+    }
+
+    #[test]
+    fn small_ids_allocate_nothing() {
+        let mut begun = BegunIds::default();
+        for id in 0..64 {
+            begun.insert(id);
+            assert!(begun.contains(id));
+        }
+        assert_eq!(begun.high.capacity(), 0);
+        assert!(!begun.contains(64));
     }
 }
