@@ -151,6 +151,46 @@ impl Request {
         &self.parts.environ
     }
 
+    /// Values for this request only (path parameters, what middleware
+    /// inserted): see [`RequestParts::extensions`].
+    pub fn extensions(&self) -> &http::Extensions {
+        &self.parts.extensions
+    }
+
+    /// Values for this request only, to add to or take from: how a handler
+    /// that wraps another passes it something, without rebuilding the
+    /// request (which would lose its response writer and data stream).
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    ///
+    /// use fastcgi_core::handler::{Handler, from_fn};
+    /// use fastcgi_core::request::{Body, Environ, Request, RequestParts};
+    /// use http::StatusCode;
+    ///
+    /// #[derive(Clone)]
+    /// struct TraceId(u32);
+    ///
+    /// let inner = Arc::new(from_fn(|request: Request| async move {
+    ///     match request.extensions().get::<TraceId>() {
+    ///         Some(TraceId(7)) => StatusCode::NO_CONTENT,
+    ///         _ => StatusCode::INTERNAL_SERVER_ERROR,
+    ///     }
+    /// }));
+    /// let outer = from_fn(move |mut request: Request| {
+    ///     request.extensions_mut().insert(TraceId(7));
+    ///     let inner = Arc::clone(&inner);
+    ///     async move { inner.call(request).await }
+    /// });
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let request = Request::new(RequestParts::new(Environ::default()), Body::empty());
+    /// assert_eq!(outer.call(request).await.status(), StatusCode::NO_CONTENT);
+    /// # });
+    /// ```
+    pub fn extensions_mut(&mut self) -> &mut http::Extensions {
+        &mut self.parts.extensions
+    }
+
     /// Takes the body (FCGI_STDIN); `None` if something took it already.
     pub fn take_body(&mut self) -> Option<Body> {
         self.body.take()
