@@ -7,10 +7,12 @@ use bytes::BytesMut;
 use serde::Serialize;
 
 use super::{ClientError, RequestBody};
+// nginx decodes `$uri` the same way the router does.
 use crate::protocol::{
     FCGI_KEEP_CONN, Params, Role, StreamType, encode_begin_request, encode_params,
     encode_stream_end,
 };
+use crate::routing::percent_decode;
 
 /// The `SERVER_SOFTWARE` the builders send.
 const SERVER_SOFTWARE: &str = concat!("fastcgi-core/", env!("CARGO_PKG_VERSION"));
@@ -314,8 +316,10 @@ impl ClientRequest {
             Arc::make_mut(&mut self.params).insert(name, value);
             return;
         }
-        let mut params =
-            Params::with_capacity(self.params.byte_len() + value.len(), self.params.len());
+        let mut params = Params::with_capacity(
+            self.params.as_wire_bytes().len() + 8 + value.len(),
+            self.params.len(),
+        );
         let mut replaced = false;
         for (pair_name, pair_value) in self.params.iter() {
             if pair_name != name {
@@ -348,36 +352,6 @@ impl ClientRequest {
         };
         Ok((self.body, data))
     }
-}
-
-/// Decodes `%XX` escapes (invalid ones are kept as they are), as nginx
-/// does for `$uri`.
-fn percent_decode(input: &[u8]) -> Vec<u8> {
-    fn hex(b: u8) -> Option<u8> {
-        match b {
-            b'0'..=b'9' => Some(b - b'0'),
-            b'a'..=b'f' => Some(b - b'a' + 10),
-            b'A'..=b'F' => Some(b - b'A' + 10),
-            _ => None,
-        }
-    }
-    let mut out = Vec::with_capacity(input.len());
-    let mut i = 0;
-    while let Some(&b) = input.get(i) {
-        if b == b'%'
-            && let (Some(hi), Some(lo)) = (
-                input.get(i + 1).copied().and_then(hex),
-                input.get(i + 2).copied().and_then(hex),
-            )
-        {
-            out.push(hi << 4 | lo);
-            i += 3;
-            continue;
-        }
-        out.push(b);
-        i += 1;
-    }
-    out
 }
 
 #[cfg(test)]
@@ -434,6 +408,6 @@ mod tests {
 
     #[test]
     fn percent_decoding_keeps_invalid_escapes() {
-        assert_eq!(percent_decode(b"/a%2Fb%zz%4"), b"/a/b%zz%4");
+        assert_eq!(&*percent_decode(b"/a%2Fb%zz%4"), b"/a/b%zz%4");
     }
 }

@@ -99,18 +99,13 @@ impl Params {
     /// If `name` or `value` is 2 GiB (2^31 bytes) or longer, which the
     /// FastCGI format cannot express.
     pub fn insert(&mut self, name: &[u8], value: &[u8]) {
-        let (lengths, lengths_len) = super::pairs::encode_lengths(name.len(), value.len());
-        let lengths = lengths.get(..lengths_len).unwrap_or_default();
-        self.data.reserve(lengths.len() + name.len() + value.len());
-        self.data.extend_from_slice(lengths);
-        let name_start = self.data.len();
-        self.data.extend_from_slice(name);
-        let value_start = self.data.len();
-        self.data.extend_from_slice(value);
+        super::encode_pair(&mut self.data, name, value);
+        let end = self.data.len();
+        let value_start = end - value.len();
         self.pairs.push(PairOffsets {
-            name: name_start,
+            name: value_start - name.len(),
             value: value_start,
-            end: self.data.len(),
+            end,
         });
     }
 

@@ -61,5 +61,4 @@ pub use router::Router;
 
 #[cfg(feature = "tower")]
 pub(crate) use endpoint::Endpoint;
-#[cfg(feature = "tower")]
 pub(crate) use request_path::percent_decode;
