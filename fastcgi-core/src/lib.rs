@@ -38,6 +38,7 @@ pub mod extract;
 pub mod handler;
 mod io_error;
 pub mod log;
+mod output;
 pub mod path;
 pub mod protocol;
 pub mod request;

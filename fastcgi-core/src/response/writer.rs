@@ -13,10 +13,10 @@ use http::{HeaderName, HeaderValue, StatusCode, header};
 use super::body::BodyKind;
 use super::cgi_header::{LocalRedirect, encode_header_block};
 use super::{BoxError, IntoResponse, Redirect, Response, ResponseBody};
+use crate::output::{ConnOutput, OutputClosed, RequestKey};
 use crate::protocol::{
     HEADER_LEN, RecordHeader, RecordType, StreamType, VERSION_1, encode_stream, padding_for,
 };
-use crate::server::output::{ConnOutput, OutputClosed, RequestKey};
 
 /// The largest piece of one `write` appended before waiting for the
 /// connection to drain: keeps a huge write from growing the buffer.

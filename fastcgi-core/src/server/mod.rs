@@ -17,7 +17,6 @@ mod config;
 mod connection;
 mod listen;
 mod metrics;
-pub(crate) mod output;
 mod peer_filter;
 mod request_task;
 mod shutdown;

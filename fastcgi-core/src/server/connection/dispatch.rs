@@ -6,11 +6,11 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use super::Connection;
 use super::slots::Phase;
 use crate::handler::Handler;
+use crate::output::RequestKey;
 use crate::protocol::{
     self, FCGI_MAX_CONNS, FCGI_MAX_REQS, FCGI_MPXS_CONNS, ProtocolError, Record, RecordType,
 };
 use crate::request::body::BodySender;
-use crate::server::output::RequestKey;
 
 impl<H, IO> Connection<H, IO>
 where

@@ -28,8 +28,8 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::time::{Instant, Sleep};
 
 use super::config::ServerConfig;
-use super::output::{ConnOutput, RequestKey};
 use crate::handler::Handler;
+use crate::output::{ConnOutput, RequestKey};
 use crate::protocol::{ProtocolError, RecordDecoder};
 use begun::BegunIds;
 use slots::Slot;
