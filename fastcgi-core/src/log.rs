@@ -28,8 +28,8 @@ use tracing::field::{Field, Visit};
 use tracing::{Event, Level, Subscriber};
 use tracing_subscriber::layer::{Context, Layer};
 
+use crate::output::RequestOutput;
 use crate::protocol::{StreamType, encode_stream};
-use crate::response::RequestOutput;
 
 /// Set once a layer exists: until then the server skips the bookkeeping.
 static ENABLED: AtomicBool = AtomicBool::new(false);

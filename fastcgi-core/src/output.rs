@@ -1,17 +1,22 @@
 //! The output side of one connection: a buffer every request of the
 //! connection appends whole records to, drained to the socket by the
-//! connection task.
+//! connection task, and [`RequestOutput`], one request's handle on it.
 //!
 //! Appending whole records under one lock keeps records of multiplexed
 //! requests from interleaving, and lets everything a handler produced within
 //! one poll leave the process in a single write. Writers wait (backpressure)
 //! while the buffer holds more than the configured high-water mark.
 
+use std::io;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll, Waker};
 
 use bytes::BytesMut;
+
+/// The largest piece of one `write` appended before waiting for the
+/// connection to drain: keeps a huge write from growing the buffer.
+pub(crate) const WRITE_PIECE: usize = 64 * 1024;
 
 /// Why an append was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -259,5 +264,32 @@ impl OutputState {
 fn register(waiters: &mut Vec<Waker>, waker: &Waker) {
     if !waiters.iter().any(|w| w.will_wake(waker)) {
         waiters.push(waker.clone());
+    }
+}
+
+/// A request's handle on its connection's output.
+#[derive(Clone)]
+pub(crate) struct RequestOutput {
+    pub(crate) conn: Arc<ConnOutput>,
+    pub(crate) key: RequestKey,
+}
+
+impl std::fmt::Debug for RequestOutput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RequestOutput")
+            .field("request_id", &self.key.request_id)
+            .finish()
+    }
+}
+
+pub(crate) fn closed_error(err: OutputClosed) -> io::Error {
+    match err {
+        OutputClosed::Connection => io::Error::new(
+            io::ErrorKind::BrokenPipe,
+            "the web server closed the FastCGI connection (usually because the client went away); stop writing this response",
+        ),
+        OutputClosed::RequestEnded => io::Error::other(
+            "this request already ended (its handler returned or it was aborted); a writer cannot outlive its handler",
+        ),
     }
 }

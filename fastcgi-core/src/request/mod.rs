@@ -34,7 +34,7 @@ pub struct RequestParts {
     pub(crate) extensions: http::Extensions,
     /// The connection's output, for [`Stderr`](crate::response::Stderr);
     /// `None` for a request built by hand.
-    pub(crate) output: Option<crate::response::RequestOutput>,
+    pub(crate) output: Option<crate::output::RequestOutput>,
 }
 
 impl RequestParts {

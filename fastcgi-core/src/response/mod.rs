@@ -26,7 +26,6 @@ pub use unfold::{Unfold, unfold};
 pub use writer::ResponseWriter;
 
 pub(crate) use into_response::{ServerLog, internal_error};
-pub(crate) use writer::RequestOutput;
 
 /// A response: an [`http::Response`] whose body is a [`ResponseBody`].
 ///

@@ -3,7 +3,7 @@
 
 use std::io;
 
-use super::RequestOutput;
+use crate::output::{RequestOutput, WRITE_PIECE, closed_error};
 use crate::protocol::{StreamType, encode_stream};
 
 /// Writes to the request's FCGI_STDERR: the web server puts each line in
@@ -39,17 +39,17 @@ impl Stderr {
             use std::io::Write;
             return io::stderr().write_all(data);
         };
-        for piece in data.chunks(super::writer::WRITE_PIECE) {
+        for piece in data.chunks(WRITE_PIECE) {
             std::future::poll_fn(|cx| output.conn.poll_space(cx))
                 .await
-                .map_err(super::writer::closed_error)?;
+                .map_err(closed_error)?;
             let id = output.key.request_id;
             output
                 .conn
                 .append(output.key, false, |buf| {
                     encode_stream(buf, StreamType::Stderr, id, piece)
                 })
-                .map_err(super::writer::closed_error)?;
+                .map_err(closed_error)?;
         }
         Ok(())
     }

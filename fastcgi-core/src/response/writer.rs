@@ -3,7 +3,6 @@
 
 use std::io;
 use std::pin::Pin;
-use std::sync::Arc;
 use std::task::{Context, Poll, ready};
 
 use bytes::{BufMut, Bytes, BytesMut};
@@ -13,14 +12,10 @@ use http::{HeaderName, HeaderValue, StatusCode, header};
 use super::body::BodyKind;
 use super::cgi_header::{LocalRedirect, encode_header_block};
 use super::{BoxError, IntoResponse, Redirect, Response, ResponseBody};
-use crate::output::{ConnOutput, OutputClosed, RequestKey};
+use crate::output::{RequestOutput, WRITE_PIECE, closed_error};
 use crate::protocol::{
     HEADER_LEN, RecordHeader, RecordType, StreamType, VERSION_1, encode_stream, padding_for,
 };
-
-/// The largest piece of one `write` appended before waiting for the
-/// connection to drain: keeps a huge write from growing the buffer.
-pub(crate) const WRITE_PIECE: usize = 64 * 1024;
 
 /// Writes a request's output (FCGI_STDOUT, FCGI_STDERR) by hand, for full
 /// control over a response: take it as a handler argument.
@@ -58,33 +53,6 @@ pub struct ResponseWriter {
     position: u64,
     /// Set by the header-writing methods, to refuse a second header.
     header_sent: bool,
-}
-
-/// A request's handle on its connection's output.
-#[derive(Clone)]
-pub(crate) struct RequestOutput {
-    pub(crate) conn: Arc<ConnOutput>,
-    pub(crate) key: RequestKey,
-}
-
-impl std::fmt::Debug for RequestOutput {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RequestOutput")
-            .field("request_id", &self.key.request_id)
-            .finish()
-    }
-}
-
-pub(crate) fn closed_error(err: OutputClosed) -> io::Error {
-    match err {
-        OutputClosed::Connection => io::Error::new(
-            io::ErrorKind::BrokenPipe,
-            "the web server closed the FastCGI connection (usually because the client went away); stop writing this response",
-        ),
-        OutputClosed::RequestEnded => io::Error::other(
-            "this request already ended (its handler returned or it was aborted); a writer cannot outlive its handler",
-        ),
-    }
 }
 
 impl ResponseWriter {

@@ -4,8 +4,9 @@
 use std::sync::Arc;
 
 use crate::handler::Handler;
+use crate::output::RequestOutput;
 use crate::request::Request;
-use crate::response::{RequestOutput, ResponseWriter, ServerLog};
+use crate::response::{ResponseWriter, ServerLog};
 
 /// Calls the handler and writes what it returns, unless the handler wrote
 /// its response by hand through the writer. The connection task polls this

@@ -14,12 +14,13 @@ use tokio::time::Instant;
 use super::Connection;
 use crate::handler::Handler;
 use crate::output::RequestKey;
+use crate::output::RequestOutput;
 use crate::protocol::{
     self, FCGI_KEEP_CONN, ParamsDecoder, ProtocolError, ProtocolStatus, Role, StreamType,
 };
 use crate::request::body::{self, BodySender};
 use crate::request::{AbortSignal, Body, Environ, Request, RequestParts};
-use crate::response::{RequestOutput, ResponseWriter};
+use crate::response::ResponseWriter;
 use crate::server::request_task::run_request;
 
 type RequestFuture = Pin<Box<dyn Future<Output = ()> + Send>>;
