@@ -10,7 +10,8 @@ use std::task::{Context, Poll};
 use bytes::Bytes;
 use futures_core::Stream;
 
-use crate::response::BoxError;
+/// A boxed error, as carried by streaming bodies.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 /// A streamed body as the framing code reads it.
 pub(crate) type BoxStream = Pin<Box<dyn Stream<Item = Result<Bytes, BoxError>> + Send + 'static>>;

@@ -34,8 +34,8 @@ use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use tokio::sync::mpsc;
 
+use crate::body_stream::BoxError;
 use crate::client::{ClientError, ClientRequest, Connection, RequestBody};
-use crate::response::BoxError;
 use crate::server::ShutdownHandle;
 
 /// Local redirects followed for one request before giving up.

@@ -11,9 +11,9 @@ use futures_core::Stream;
 use tokio::sync::mpsc;
 
 use super::ClientError;
+use crate::body_stream::BoxError;
 use crate::body_stream::{self, BoxStream};
 use crate::protocol::{StreamType, encode_stream, encode_stream_end};
-use crate::response::BoxError;
 
 /// Content per record when a body is framed: a multiple of 8 below 65535,
 /// so full records need no padding.

@@ -3,9 +3,9 @@
 use std::io;
 use std::sync::Arc;
 
+use crate::body_stream::BoxError;
 use crate::io_error::is_disconnect_or_unconnected;
 use crate::protocol::{ProtocolError, ProtocolStatus};
-use crate::response::BoxError;
 
 /// Why a FastCGI client call failed.
 ///

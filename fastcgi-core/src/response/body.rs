@@ -7,10 +7,8 @@ use std::pin::Pin;
 use bytes::Bytes;
 use futures_core::Stream;
 
+pub use crate::body_stream::BoxError;
 use crate::body_stream::{self, BoxStream};
-
-/// A boxed error, as carried by streaming bodies.
-pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 /// The body of a [`Response`](super::Response).
 ///
