@@ -36,7 +36,7 @@ use tokio::sync::mpsc;
 
 use crate::body_stream::BoxError;
 use crate::client::{ClientError, ClientRequest, Connection, RequestBody};
-use crate::server::ShutdownHandle;
+use crate::shutdown::ShutdownHandle;
 
 /// Local redirects followed for one request before giving up.
 const MAX_LOCAL_REDIRECTS: usize = 8;

@@ -45,6 +45,7 @@ pub mod request;
 pub mod response;
 pub mod routing;
 pub mod server;
+mod shutdown;
 pub mod status;
 pub mod testing;
 #[cfg(feature = "tower")]

@@ -19,7 +19,6 @@ mod listen;
 mod metrics;
 mod peer_filter;
 mod request_task;
-mod shutdown;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -31,10 +30,10 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
+pub use crate::shutdown::ShutdownHandle;
 pub use listen::{BindAddr, Listener};
 pub use metrics::{Metrics, MetricsSnapshot};
 pub use peer_filter::PeerFilter;
-pub use shutdown::ShutdownHandle;
 
 use crate::error::Error;
 use crate::handler::Handler;

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use tokio::sync::watch;
 
-/// Stops a running [`Server`](super::Server) gracefully: it stops
+/// Stops a running [`Server`](crate::server::Server) gracefully: it stops
 /// accepting, lets in-flight requests finish within the grace period, then
 /// closes every connection and returns. Cloneable; trigger it from any task
 /// or thread (the seed's `shutdown()`).
