@@ -30,6 +30,7 @@
 
 mod blocking;
 mod body_stream;
+mod cgi;
 pub mod client;
 #[cfg(feature = "dev-http")]
 pub mod dev;

@@ -80,7 +80,6 @@
 //! ```
 
 mod body;
-mod cgi;
 mod connection;
 mod error;
 mod inbox;
@@ -91,8 +90,8 @@ mod stream;
 mod transport;
 mod wire;
 
+pub use crate::cgi::MAX_HEADER_BLOCK_LEN;
 pub use body::{BodyClosed, BodyWriter, RequestBody};
-pub use cgi::MAX_HEADER_BLOCK_LEN;
 pub use connection::Connection;
 pub use error::ClientError;
 pub use multiplexed::{DEFAULT_RESPONSE_BUFFER, MultiplexedConnection};

@@ -5,9 +5,9 @@ use std::task::{Context, Poll};
 
 use bytes::{Bytes, BytesMut};
 
-use super::cgi::HeadParser;
 use super::multiplexed::RequestHandle;
 use super::{ClientError, ClientResponse, Connection, EndRequest, ResponseEvent, ResponseHead};
+use crate::cgi::HeadParser;
 use crate::protocol::ProtocolStatus;
 
 /// The response to one request, read as it arrives: raw events

@@ -6,7 +6,6 @@
 //! control, take a [`ResponseWriter`] and write by hand.
 
 mod body;
-mod cgi_header;
 mod html;
 mod into_response;
 mod redirect;
@@ -15,8 +14,8 @@ mod stream;
 mod unfold;
 mod writer;
 
+pub use crate::cgi::LocalRedirect;
 pub use body::{BoxError, ResponseBody};
-pub use cgi_header::LocalRedirect;
 pub use html::Html;
 pub use into_response::{IntoResponse, ResponseHeaders};
 pub use redirect::{InvalidRedirect, Redirect};

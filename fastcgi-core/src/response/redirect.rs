@@ -2,8 +2,8 @@
 
 use http::{HeaderValue, StatusCode, header};
 
-use super::cgi_header::LocalRedirect;
 use super::{IntoResponse, Response, ResponseBody};
+use crate::cgi::LocalRedirect;
 
 /// A redirect.
 ///

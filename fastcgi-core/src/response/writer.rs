@@ -10,8 +10,8 @@ use futures_core::Stream;
 use http::{HeaderName, HeaderValue, StatusCode, header};
 
 use super::body::BodyKind;
-use super::cgi_header::{LocalRedirect, encode_header_block};
 use super::{BoxError, IntoResponse, Redirect, Response, ResponseBody};
+use crate::cgi::{LocalRedirect, encode_header_block};
 use crate::output::{RequestOutput, WRITE_PIECE, closed_error};
 use crate::protocol::{
     HEADER_LEN, RecordHeader, RecordType, StreamType, VERSION_1, encode_stream, padding_for,

@@ -4,7 +4,7 @@
 use bytes::{BufMut, BytesMut};
 use http::{HeaderMap, StatusCode, header};
 
-/// Marks a [`Response`](super::Response) as a CGI *local* redirect (RFC 3875
+/// Marks a [`Response`](crate::response::Response) as a CGI *local* redirect (RFC 3875
 /// §6.2.2): only its `Location` header is sent, no status, and the web
 /// server serves that path itself as if the client had asked for it.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

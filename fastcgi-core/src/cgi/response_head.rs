@@ -4,7 +4,7 @@
 use bytes::{Bytes, BytesMut};
 use http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 
-use super::{ClientError, ResponseHead};
+use crate::client::{ClientError, ResponseHead};
 
 /// The longest header block accepted before its ending empty line (nginx's
 /// `fastcgi_buffer_size` is 4 or 8 KiB; this is generous).

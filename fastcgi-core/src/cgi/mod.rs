@@ -1,0 +1,15 @@
+//! The CGI format (RFC 3875) as bytes and values, with no I/O: what a
+//! response's header block looks like, how a response head is parsed back,
+//! and how HTTP requests map onto CGI meta-variables.
+//!
+//! It sits beside [`protocol`](crate::protocol) and below everything that
+//! does I/O: the response writer, the server, the client, the development
+//! front and the tower bridge all use it, and it imports none of them.
+
+mod header_block;
+mod response_head;
+
+pub use header_block::LocalRedirect;
+pub(crate) use header_block::encode_header_block;
+pub(crate) use response_head::HeadParser;
+pub use response_head::MAX_HEADER_BLOCK_LEN;
