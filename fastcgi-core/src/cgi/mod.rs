@@ -11,5 +11,6 @@ mod response_head;
 
 pub use header_block::LocalRedirect;
 pub(crate) use header_block::encode_header_block;
-pub(crate) use response_head::HeadParser;
 pub use response_head::MAX_HEADER_BLOCK_LEN;
+pub use response_head::ResponseHead;
+pub(crate) use response_head::{HeadError, HeadParser};

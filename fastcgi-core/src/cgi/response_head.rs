@@ -4,18 +4,63 @@
 use bytes::{Bytes, BytesMut};
 use http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 
-use crate::client::{ClientError, ResponseHead};
-
 /// The longest header block accepted before its ending empty line (nginx's
 /// `fastcgi_buffer_size` is 4 or 8 KiB; this is generous).
 pub const MAX_HEADER_BLOCK_LEN: usize = 64 * 1024;
+
+/// What is wrong with a header block; the client adds the request id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum HeadError {
+    /// Not a valid block (RFC 3875 §6): the reason.
+    Malformed(String),
+    /// The block did not end within `limit` bytes.
+    TooLarge {
+        /// The limit in bytes.
+        limit: usize,
+    },
+}
+
+/// The parsed CGI header block of a response (RFC 3875 §6): status,
+/// headers, and whether it is a local redirect.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResponseHead {
+    pub(crate) status: StatusCode,
+    pub(crate) headers: HeaderMap,
+    pub(crate) local_redirect: bool,
+}
+
+impl ResponseHead {
+    /// The status: from the `Status:` line; without one, 302 for a
+    /// client redirect (a `Location` URL) and 200 otherwise, local
+    /// redirects included (they have no status of their own: see
+    /// [`local_redirect`](Self::local_redirect)).
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The response headers (names lower-cased; the CGI `Status` line is
+    /// not among them).
+    pub fn headers(&self) -> &HeaderMap {
+        &self.headers
+    }
+
+    /// For a CGI local redirect (a `Location` path and no `Status`), the
+    /// path the web server would serve in its place.
+    pub fn local_redirect(&self) -> Option<&str> {
+        if !self.local_redirect {
+            return None;
+        }
+        self.headers
+            .get(header::LOCATION)
+            .and_then(|location| location.to_str().ok())
+    }
+}
 
 /// Parses a header block incrementally, as `FCGI_STDOUT` chunks arrive.
 /// Each complete line is checked at once, so a body sent without a header
 /// block fails at its first line rather than at the limit.
 #[derive(Debug)]
 pub(crate) struct HeadParser {
-    request_id: u16,
     /// Bytes of an unfinished block (empty while every chunk so far ended
     /// exactly at a line end).
     buf: BytesMut,
@@ -33,9 +78,8 @@ enum Scan {
 }
 
 impl HeadParser {
-    pub(crate) fn new(request_id: u16) -> Self {
+    pub(crate) fn new() -> Self {
         Self {
-            request_id,
             buf: BytesMut::new(),
             line_start: 0,
             status: None,
@@ -49,7 +93,7 @@ impl HeadParser {
     pub(crate) fn push(
         &mut self,
         chunk: Bytes,
-    ) -> Result<Option<(ResponseHead, Bytes)>, ClientError> {
+    ) -> Result<Option<(ResponseHead, Bytes)>, HeadError> {
         if self.buf.is_empty() {
             match self.scan(&chunk, 0)? {
                 Scan::End(end) => return Ok(Some((self.finish(), chunk.slice(end..)))),
@@ -85,7 +129,7 @@ impl HeadParser {
     }
 
     /// `FCGI_STDOUT` ended before the block did.
-    pub(crate) fn unterminated(&self) -> ClientError {
+    pub(crate) fn unterminated(&self) -> HeadError {
         let reason = if self.buf.is_empty() && self.headers.is_empty() && self.status.is_none() {
             "the application sent no output on FCGI_STDOUT, not even a header block \
              (a CGI response needs at least a Content-Type, Location or Status line, then an empty line)"
@@ -93,23 +137,19 @@ impl HeadParser {
         } else {
             "FCGI_STDOUT ended before the empty line that ends the header block".to_owned()
         };
-        ClientError::MalformedHeader {
-            request_id: self.request_id,
-            reason,
-        }
+        HeadError::Malformed(reason)
     }
 
-    fn check_len(&self, len: usize) -> Result<(), ClientError> {
+    fn check_len(&self, len: usize) -> Result<(), HeadError> {
         if len > MAX_HEADER_BLOCK_LEN {
-            return Err(ClientError::HeaderTooLarge {
-                request_id: self.request_id,
+            return Err(HeadError::TooLarge {
                 limit: MAX_HEADER_BLOCK_LEN,
             });
         }
         Ok(())
     }
 
-    fn scan(&mut self, buf: &[u8], from: usize) -> Result<Scan, ClientError> {
+    fn scan(&mut self, buf: &[u8], from: usize) -> Result<Scan, HeadError> {
         let mut start = from;
         while let Some(newline) = buf
             .get(start..)
@@ -126,14 +166,11 @@ impl HeadParser {
         Ok(Scan::More(start))
     }
 
-    fn malformed(&self, reason: String) -> ClientError {
-        ClientError::MalformedHeader {
-            request_id: self.request_id,
-            reason,
-        }
+    fn malformed(&self, reason: String) -> HeadError {
+        HeadError::Malformed(reason)
     }
 
-    fn parse_line(&mut self, line: &[u8]) -> Result<(), ClientError> {
+    fn parse_line(&mut self, line: &[u8]) -> Result<(), HeadError> {
         let shown = || String::from_utf8_lossy(line.get(..80).unwrap_or(line)).into_owned();
         if line.first().is_some_and(|b| *b == b' ' || *b == b'\t') {
             return Err(self.malformed(format!(
@@ -219,8 +256,8 @@ fn parse_status(value: &[u8]) -> Option<StatusCode> {
 mod tests {
     use super::*;
 
-    fn parse_chunks(chunks: &[&'static str]) -> Result<Option<(ResponseHead, Bytes)>, ClientError> {
-        let mut parser = HeadParser::new(1);
+    fn parse_chunks(chunks: &[&'static str]) -> Result<Option<(ResponseHead, Bytes)>, HeadError> {
+        let mut parser = HeadParser::new();
         for chunk in chunks {
             if let Some(done) = parser.push(Bytes::from_static(chunk.as_bytes()))? {
                 return Ok(Some(done));
@@ -230,7 +267,7 @@ mod tests {
     }
 
     #[test]
-    fn status_headers_and_body_in_one_chunk() -> Result<(), ClientError> {
+    fn status_headers_and_body_in_one_chunk() -> Result<(), HeadError> {
         let Some((head, body)) = parse_chunks(&[
             "Status: 404 Not Found\r\nContent-Type: text/plain\r\nX-A:  1 \r\n\r\nbody",
         ])?
@@ -246,7 +283,7 @@ mod tests {
     }
 
     #[test]
-    fn block_split_anywhere_and_bare_newlines() -> Result<(), ClientError> {
+    fn block_split_anywhere_and_bare_newlines() -> Result<(), HeadError> {
         let Some((head, body)) = parse_chunks(&["Content-Ty", "pe: a/b\n", "\n", "rest"])? else {
             panic!("incomplete");
         };
@@ -261,7 +298,7 @@ mod tests {
     }
 
     #[test]
-    fn redirects_without_status() -> Result<(), ClientError> {
+    fn redirects_without_status() -> Result<(), HeadError> {
         let (local, _) =
             parse_chunks(&["Location: /next?a=1\r\n\r\n"])?.unwrap_or_else(|| panic!());
         assert_eq!(local.status(), 200);
@@ -293,10 +330,7 @@ mod tests {
             "X: a\x01b\r\n\r\n",
         ] {
             assert!(
-                matches!(
-                    parse_chunks(&[bad]),
-                    Err(ClientError::MalformedHeader { .. })
-                ),
+                matches!(parse_chunks(&[bad]), Err(HeadError::Malformed(_))),
                 "{bad:?}"
             );
         }
@@ -304,7 +338,7 @@ mod tests {
 
     #[test]
     fn a_block_that_never_ends_hits_the_limit() {
-        let mut parser = HeadParser::new(1);
+        let mut parser = HeadParser::new();
         let line = Bytes::from(format!("X-Long: {}\r\n", "a".repeat(1000)));
         let mut result = Ok(None);
         for _ in 0..100 {
@@ -313,11 +347,8 @@ mod tests {
                 break;
             }
         }
-        assert!(matches!(result, Err(ClientError::HeaderTooLarge { .. })));
-        let unfinished = HeadParser::new(1);
-        assert!(matches!(
-            unfinished.unterminated(),
-            ClientError::MalformedHeader { .. }
-        ));
+        assert!(matches!(result, Err(HeadError::TooLarge { .. })));
+        let unfinished = HeadParser::new();
+        assert!(matches!(unfinished.unterminated(), HeadError::Malformed(_)));
     }
 }

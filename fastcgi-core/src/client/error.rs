@@ -4,6 +4,7 @@ use std::io;
 use std::sync::Arc;
 
 use crate::body_stream::BoxError;
+use crate::cgi::HeadError;
 use crate::io_error::is_disconnect_or_unconnected;
 use crate::protocol::{ProtocolError, ProtocolStatus};
 
@@ -154,6 +155,14 @@ pub enum ClientError {
 }
 
 impl ClientError {
+    /// A bad CGI header block in the response to `request_id`.
+    pub(crate) fn from_head(err: HeadError, request_id: u16) -> Self {
+        match err {
+            HeadError::Malformed(reason) => Self::MalformedHeader { request_id, reason },
+            HeadError::TooLarge { limit } => Self::HeaderTooLarge { request_id, limit },
+        }
+    }
+
     /// An I/O error; disconnections (reset, broken pipe, unexpected end)
     /// become [`ConnectionClosed`](Self::ConnectionClosed).
     pub(crate) fn from_io(err: io::Error, request_id: Option<u16>) -> Self {

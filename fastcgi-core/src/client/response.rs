@@ -4,9 +4,10 @@
 use std::borrow::Cow;
 
 use bytes::Bytes;
-use http::{HeaderMap, StatusCode, header};
+use http::{HeaderMap, StatusCode};
 use serde::de::DeserializeOwned;
 
+pub use crate::cgi::ResponseHead;
 use crate::protocol::ProtocolStatus;
 
 /// The `FCGI_END_REQUEST` of a request: how the application finished it.
@@ -52,42 +53,6 @@ pub enum ResponseEvent {
     Stderr(Bytes),
     /// `FCGI_END_REQUEST`: the request is over; nothing follows.
     End(EndRequest),
-}
-
-/// The parsed CGI header block of a response (RFC 3875 §6): status,
-/// headers, and whether it is a local redirect.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ResponseHead {
-    pub(crate) status: StatusCode,
-    pub(crate) headers: HeaderMap,
-    pub(crate) local_redirect: bool,
-}
-
-impl ResponseHead {
-    /// The status: from the `Status:` line; without one, 302 for a
-    /// client redirect (a `Location` URL) and 200 otherwise, local
-    /// redirects included (they have no status of their own: see
-    /// [`local_redirect`](Self::local_redirect)).
-    pub fn status(&self) -> StatusCode {
-        self.status
-    }
-
-    /// The response headers (names lower-cased; the CGI `Status` line is
-    /// not among them).
-    pub fn headers(&self) -> &HeaderMap {
-        &self.headers
-    }
-
-    /// For a CGI local redirect (a `Location` path and no `Status`), the
-    /// path the web server would serve in its place.
-    pub fn local_redirect(&self) -> Option<&str> {
-        if !self.local_redirect {
-            return None;
-        }
-        self.headers
-            .get(header::LOCATION)
-            .and_then(|location| location.to_str().ok())
-    }
 }
 
 /// A whole response: the parsed CGI head, the body, the separate

@@ -84,7 +84,7 @@ impl<'c> ResponseStream<'c> {
         Self {
             source,
             request_id,
-            head: Head::Pending(HeadParser::new(request_id)),
+            head: Head::Pending(HeadParser::new()),
             stderr: BytesMut::new(),
             end: None,
             failed: false,
@@ -212,7 +212,10 @@ impl<'c> ResponseStream<'c> {
                     match parser.push(chunk) {
                         Ok(Some((head, leftover))) => self.head = Head::Parsed { head, leftover },
                         Ok(None) => {}
-                        Err(err) => return Err(self.fail(err)),
+                        Err(err) => {
+                            let err = ClientError::from_head(err, self.request_id);
+                            return Err(self.fail(err));
+                        }
                     }
                 }
                 Some(ResponseEvent::Stderr(chunk)) => self.stderr.extend_from_slice(&chunk),
@@ -244,7 +247,7 @@ impl<'c> ResponseStream<'c> {
             };
         }
         match &self.head {
-            Head::Pending(parser) => parser.unterminated(),
+            Head::Pending(parser) => ClientError::from_head(parser.unterminated(), self.request_id),
             _ => ClientError::HeadConsumed {
                 request_id: self.request_id,
             },
