@@ -6,9 +6,13 @@
 //! does I/O: the response writer, the server, the client, the development
 //! front and the tower bridge all use it, and it imports none of them.
 
+mod document;
 mod header_block;
 mod response_head;
 
+pub(crate) use document::{
+    INTERNAL_ERROR_BODY, INTERNAL_ERROR_CONTENT_TYPE, INTERNAL_ERROR_DOCUMENT, encode_document,
+};
 pub use header_block::LocalRedirect;
 pub(crate) use header_block::encode_header_block;
 pub use response_head::MAX_HEADER_BLOCK_LEN;

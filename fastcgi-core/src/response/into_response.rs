@@ -7,6 +7,7 @@ use bytes::Bytes;
 use http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 
 use super::{Response, ResponseBody};
+use crate::cgi::{INTERNAL_ERROR_BODY, INTERNAL_ERROR_CONTENT_TYPE};
 
 /// Turns a handler's return value into a [`Response`].
 ///
@@ -49,11 +50,11 @@ pub trait IntoResponse {
 /// A 500 response for an error the server knows how to explain; the
 /// explanation goes to FCGI_STDERR when the response is written.
 pub(crate) fn internal_error(err: &dyn std::fmt::Display) -> Response {
-    let mut response = Response::new(ResponseBody::full("Internal Server Error\n"));
+    let mut response = Response::new(ResponseBody::full(INTERNAL_ERROR_BODY));
     *response.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
     response.headers_mut().insert(
         header::CONTENT_TYPE,
-        HeaderValue::from_static("text/plain; charset=utf-8"),
+        HeaderValue::from_static(INTERNAL_ERROR_CONTENT_TYPE),
     );
     response.extensions_mut().insert(ServerLog(err.to_string()));
     response

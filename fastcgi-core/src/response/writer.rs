@@ -5,17 +5,15 @@ use std::io;
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 
-use bytes::{BufMut, Bytes, BytesMut};
+use bytes::Bytes;
 use futures_core::Stream;
 use http::{HeaderName, HeaderValue, StatusCode, header};
 
 use super::body::BodyKind;
 use super::{BoxError, IntoResponse, Redirect, Response, ResponseBody};
-use crate::cgi::{LocalRedirect, encode_header_block};
+use crate::cgi::{LocalRedirect, encode_document};
 use crate::output::{RequestOutput, WRITE_PIECE, closed_error};
-use crate::protocol::{
-    HEADER_LEN, RecordHeader, RecordType, StreamType, VERSION_1, encode_stream, padding_for,
-};
+use crate::protocol::{StreamType, encode_stream};
 
 /// Writes a request's output (FCGI_STDOUT, FCGI_STDERR) by hand, for full
 /// control over a response: take it as a handler argument.
@@ -276,48 +274,6 @@ impl ResponseWriter {
             Redirect::try_to(target).map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
         self.send(redirect).await?;
         self.flush().await
-    }
-}
-
-/// Frames the CGI header block of `parts` and `body` as FCGI_STDOUT,
-/// encoding the block straight into `out` (no intermediate buffer, no
-/// copy): one record when both fit in one, which is every small response.
-fn encode_document(
-    out: &mut BytesMut,
-    request_id: u16,
-    parts: &http::response::Parts,
-    len: Option<u64>,
-    local: bool,
-    body: &[u8],
-) {
-    let start = out.len();
-    // Room for the whole document and the END_REQUEST after it, at once: a
-    // new connection's buffer would otherwise grow several times while the
-    // header lines go in.
-    out.reserve(HEADER_LEN + 64 + 48 * parts.headers.len() + body.len() + 7 + 2 * HEADER_LEN);
-    // The record header, filled in once the content length is known.
-    out.put_bytes(0, HEADER_LEN);
-    encode_header_block(out, parts.status, &parts.headers, len, local);
-    let content_len = out.len() - start - HEADER_LEN + body.len();
-    if let Ok(content_length) = u16::try_from(content_len) {
-        out.put_slice(body);
-        let padding_length = padding_for(content_len);
-        out.put_bytes(0, usize::from(padding_length));
-        let header = RecordHeader {
-            version: VERSION_1,
-            record_type: RecordType::Stdout as u8,
-            request_id,
-            content_length,
-            padding_length,
-        };
-        out[start..start + HEADER_LEN].copy_from_slice(&header.encode());
-    } else {
-        // Over one record together (a huge header block, or one with a
-        // body near 64 KiB): frame them apart, as records of their own.
-        let block = out[start + HEADER_LEN..].to_vec();
-        out.truncate(start);
-        encode_stream(out, StreamType::Stdout, request_id, &block);
-        encode_stream(out, StreamType::Stdout, request_id, body);
     }
 }
 

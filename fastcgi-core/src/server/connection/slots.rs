@@ -12,6 +12,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::time::Instant;
 
 use super::Connection;
+use crate::cgi::INTERNAL_ERROR_DOCUMENT;
 use crate::handler::Handler;
 use crate::output::RequestKey;
 use crate::output::RequestOutput;
@@ -289,7 +290,7 @@ where
                     buf,
                     StreamType::Stdout,
                     key.request_id,
-                    b"Status: 500 Internal Server Error\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 22\r\n\r\nInternal Server Error\n",
+                    INTERNAL_ERROR_DOCUMENT,
                 );
             }
             protocol::encode_stream(buf, StreamType::Stderr, key.request_id, line.as_bytes());
