@@ -9,6 +9,7 @@
 mod document;
 mod header_block;
 mod response_head;
+mod uri;
 
 pub(crate) use document::{
     INTERNAL_ERROR_BODY, INTERNAL_ERROR_CONTENT_TYPE, INTERNAL_ERROR_DOCUMENT, encode_document,
@@ -18,3 +19,6 @@ pub(crate) use header_block::encode_header_block;
 pub use response_head::MAX_HEADER_BLOCK_LEN;
 pub use response_head::ResponseHead;
 pub(crate) use response_head::{HeadError, HeadParser};
+#[cfg(feature = "tower")]
+pub(crate) use uri::percent_encode;
+pub(crate) use uri::{percent_decode, uri_path};

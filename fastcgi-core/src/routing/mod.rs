@@ -61,4 +61,3 @@ pub use router::Router;
 
 #[cfg(feature = "tower")]
 pub(crate) use endpoint::Endpoint;
-pub(crate) use request_path::percent_decode;

@@ -4,6 +4,7 @@
 use std::borrow::Cow;
 use std::fmt;
 
+use crate::cgi::{percent_decode, uri_path};
 use crate::request::Environ;
 
 /// Which path of a request the [`Router`](super::Router) matches its routes
@@ -120,63 +121,6 @@ impl fmt::Display for MissingPath {
                 "the router cannot route this request: it routes on {name} (`Router::path_source`), which the web server did not send; add it to the web server's FastCGI params or choose another PathSource"
             ),
         }
-    }
-}
-
-/// The path of a request target: before `?` or `#`, and without
-/// `scheme://authority` when the client sent the absolute form.
-fn uri_path(uri: &[u8]) -> &[u8] {
-    let end = uri
-        .iter()
-        .position(|b| *b == b'?' || *b == b'#')
-        .unwrap_or(uri.len());
-    let target = &uri[..end];
-    if target.first() == Some(&b'/') {
-        return target;
-    }
-    match target.windows(3).position(|w| w == b"://") {
-        Some(at) => {
-            let after = &target[at + 3..];
-            match after.iter().position(|b| *b == b'/') {
-                Some(slash) => &after[slash..],
-                None => b"/",
-            }
-        }
-        None => target,
-    }
-}
-
-/// Decodes `%XX` escapes; a `%` not followed by two hex digits stays as it
-/// is. Borrows when there is nothing to decode.
-pub(crate) fn percent_decode(input: &[u8]) -> Cow<'_, [u8]> {
-    if !input.contains(&b'%') {
-        return Cow::Borrowed(input);
-    }
-    let mut out = Vec::with_capacity(input.len());
-    let mut i = 0;
-    while i < input.len() {
-        if input[i] == b'%'
-            && let (Some(hi), Some(lo)) = (
-                input.get(i + 1).and_then(|b| hex(*b)),
-                input.get(i + 2).and_then(|b| hex(*b)),
-            )
-        {
-            out.push(hi << 4 | lo);
-            i += 3;
-        } else {
-            out.push(input[i]);
-            i += 1;
-        }
-    }
-    Cow::Owned(out)
-}
-
-fn hex(b: u8) -> Option<u8> {
-    match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'a'..=b'f' => Some(b - b'a' + 10),
-        b'A'..=b'F' => Some(b - b'A' + 10),
-        _ => None,
     }
 }
 

@@ -10,9 +10,10 @@ use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri, Version}
 
 use super::RemoteAddr;
 use super::body::{into_request_body, into_response_body};
+use crate::cgi::{percent_decode, percent_encode};
 use crate::request::{Body, Environ, Request, RequestParts};
 use crate::response::{BoxError, IntoResponse, Response, ResponseWriter, internal_error};
-use crate::routing::{PathSource, percent_decode};
+use crate::routing::PathSource;
 
 /// What an `http::Request` has no place for, carried through middleware
 /// in its extensions: the response writer and the Filter role's data
@@ -141,7 +142,7 @@ fn uri(environ: &Environ, source: PathSource) -> Uri {
             return uri;
         }
         // Raw bytes the client sent unencoded (nginx passes them on).
-        if let Ok(uri) = Uri::from_maybe_shared(Bytes::from(escape(raw, b"%?"))) {
+        if let Ok(uri) = Uri::from_maybe_shared(Bytes::from(percent_encode(raw, b"%?"))) {
             return uri;
         }
     }
@@ -150,32 +151,16 @@ fn uri(environ: &Environ, source: PathSource) -> Uri {
         other => other.path(environ),
     };
     let path = path.unwrap_or(std::borrow::Cow::Borrowed(b"/"));
-    let mut target = escape(&path, b"");
+    let mut target = percent_encode(&path, b"");
     if target.first() != Some(&b'/') {
         target.insert(0, b'/');
     }
     let query = environ.query_string();
     if !query.is_empty() {
         target.push(b'?');
-        target.extend_from_slice(&escape(query.as_bytes(), b"%?&=+"));
+        target.extend_from_slice(&percent_encode(query.as_bytes(), b"%?&=+"));
     }
     Uri::from_maybe_shared(Bytes::from(target)).unwrap_or_else(|_| Uri::from_static("/"))
-}
-
-/// Percent-encodes what a URI path or query cannot hold as it is, keeping
-/// the bytes in `keep` (e.g. an existing `%XX`).
-fn escape(raw: &[u8], keep: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(raw.len());
-    for &b in raw {
-        let plain =
-            b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@/".contains(&b) || keep.contains(&b);
-        if plain {
-            out.push(b);
-        } else {
-            out.extend_from_slice(format!("%{b:02X}").as_bytes());
-        }
-    }
-    out
 }
 
 fn version(protocol: Option<&str>) -> Version {
