@@ -8,6 +8,7 @@
 
 mod document;
 mod header_block;
+mod meta_vars;
 mod response_head;
 mod uri;
 
@@ -16,6 +17,9 @@ pub(crate) use document::{
 };
 pub use header_block::LocalRedirect;
 pub(crate) use header_block::encode_header_block;
+pub(crate) use meta_vars::{HeaderVariable, header_variable};
+#[cfg(feature = "tower")]
+pub(crate) use meta_vars::{OWN_VARIABLES, variable_header};
 pub use response_head::MAX_HEADER_BLOCK_LEN;
 pub use response_head::ResponseHead;
 pub(crate) use response_head::{HeadError, HeadParser};

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::{ClientError, RequestBody};
 // nginx decodes `$uri` the same way the router does.
-use crate::cgi::percent_decode;
+use crate::cgi::{HeaderVariable, header_variable, percent_decode};
 use crate::protocol::{
     FCGI_KEEP_CONN, Params, Role, StreamType, encode_begin_request, encode_params,
     encode_stream_end,
@@ -150,23 +150,14 @@ impl ClientRequest {
 
     /// Sets an HTTP request header as nginx passes it: `User-Agent` becomes
     /// `HTTP_USER_AGENT` (upper case, `-` as `_`). `Content-Type` and
-    /// `Content-Length` also set `CONTENT_TYPE` and `CONTENT_LENGTH`, as
-    /// CGI wants them.
+    /// `Content-Length` set `CONTENT_TYPE` and `CONTENT_LENGTH`, as CGI
+    /// wants them, and no `HTTP_` duplicate (RFC 3875 §4.1.18).
     pub fn header(mut self, name: &str, value: &str) -> Self {
-        let mut param = Vec::with_capacity(5 + name.len());
-        param.extend_from_slice(b"HTTP_");
-        param.extend(name.bytes().map(|b| match b {
-            b'-' => b'_',
-            b => b.to_ascii_uppercase(),
-        }));
-        match &param[5..] {
-            b"CONTENT_TYPE" | b"CONTENT_LENGTH" => {
-                let cgi_name = param[5..].to_vec();
-                self.set_param(&cgi_name, value.as_bytes());
-            }
-            _ => {}
+        match header_variable(name) {
+            HeaderVariable::Own(variable) => self.set_param(variable.as_bytes(), value.as_bytes()),
+            HeaderVariable::Http(variable) => self.set_param(&variable, value.as_bytes()),
+            HeaderVariable::Withheld => {}
         }
-        self.set_param(&param, value.as_bytes());
         self
     }
 
@@ -383,7 +374,7 @@ mod tests {
         let p = request.params();
         assert_eq!(p.get("REMOTE_ADDR"), Some("10.0.0.1"));
         assert_eq!(p.get("CONTENT_TYPE"), Some("application/json"));
-        assert_eq!(p.get("HTTP_CONTENT_TYPE"), Some("application/json"));
+        assert_eq!(p.get("HTTP_CONTENT_TYPE"), None);
         assert_eq!(p.get("CONTENT_LENGTH"), Some("2"));
         assert_eq!(p.get("HTTP_X_FORWARDED_FOR"), Some("1.2.3.4"));
         assert_eq!(p.get("HTTP_USER_AGENT"), Some("b"));

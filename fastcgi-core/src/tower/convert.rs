@@ -5,12 +5,14 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use bytes::Bytes;
-use http::header::{CONTENT_LENGTH, CONTENT_TYPE};
+use http::header::CONTENT_LENGTH;
 use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri, Version};
 
 use super::RemoteAddr;
 use super::body::{into_request_body, into_response_body};
-use crate::cgi::{percent_decode, percent_encode};
+use crate::cgi::{
+    HeaderVariable, OWN_VARIABLES, header_variable, percent_decode, percent_encode, variable_header,
+};
 use crate::request::{Body, Environ, Request, RequestParts};
 use crate::response::{BoxError, IntoResponse, Response, ResponseWriter, internal_error};
 use crate::routing::PathSource;
@@ -179,19 +181,9 @@ fn version(protocol: Option<&str>) -> Version {
 fn headers(environ: &Environ) -> HeaderMap {
     let mut headers = HeaderMap::with_capacity(environ.len() / 2);
     for (name, value) in environ.iter() {
-        let Some(rest) = name.strip_prefix(b"HTTP_") else {
+        let Some(name) = variable_header(name) else {
             continue;
         };
-        let name: Vec<u8> = rest
-            .iter()
-            .map(|b| {
-                if *b == b'_' {
-                    b'-'
-                } else {
-                    b.to_ascii_lowercase()
-                }
-            })
-            .collect();
         if let (Ok(name), Ok(value)) = (
             HeaderName::from_bytes(&name),
             HeaderValue::from_bytes(value),
@@ -199,10 +191,7 @@ fn headers(environ: &Environ) -> HeaderMap {
             headers.append(name, value);
         }
     }
-    for (variable, header) in [
-        ("CONTENT_TYPE", CONTENT_TYPE),
-        ("CONTENT_LENGTH", CONTENT_LENGTH),
-    ] {
+    for (variable, header) in OWN_VARIABLES {
         if let Some(value) = environ.get_bytes(variable).filter(|v| !v.is_empty())
             && let Ok(value) = HeaderValue::from_bytes(value)
         {
@@ -241,13 +230,11 @@ fn environ_of(head: &http::request::Parts) -> Environ {
     pairs.push(("SERVER_PROTOCOL".into(), format!("{:?}", head.version)));
     for (name, value) in &head.headers {
         let Ok(value) = value.to_str() else { continue };
-        let variable = match *name {
-            CONTENT_TYPE => "CONTENT_TYPE".to_owned(),
-            CONTENT_LENGTH => "CONTENT_LENGTH".to_owned(),
-            _ => format!(
-                "HTTP_{}",
-                name.as_str().to_ascii_uppercase().replace('-', "_")
-            ),
+        let variable = match header_variable(name.as_str()) {
+            HeaderVariable::Own(variable) => variable.to_owned(),
+            // From a valid header name: ASCII.
+            HeaderVariable::Http(variable) => String::from_utf8_lossy(&variable).into_owned(),
+            HeaderVariable::Withheld => continue,
         };
         pairs.push((variable, value.to_owned()));
     }
