@@ -4,6 +4,8 @@
 //! closure over the whole [`Request`]; implement it by hand for full
 //! control.
 
+pub(crate) mod endpoint;
+
 use std::future::Future;
 use std::sync::Arc;
 

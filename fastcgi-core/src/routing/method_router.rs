@@ -5,8 +5,8 @@ use std::fmt::Write as _;
 
 use http::{HeaderValue, Method, StatusCode, header};
 
-use super::endpoint::Endpoint;
 use crate::handler::Handler;
+use crate::handler::endpoint::Endpoint;
 use crate::request::Request;
 use crate::response::{IntoResponse, Response, ResponseBody};
 

@@ -44,8 +44,9 @@
 //! is allocated for a route without parameters (see `benches/routing.rs`).
 
 mod de;
-mod endpoint;
 mod extract;
+#[cfg(feature = "tower")]
+mod layer;
 mod method_router;
 mod pattern;
 mod request_path;
@@ -58,6 +59,3 @@ pub use method_router::{
 };
 pub use request_path::PathSource;
 pub use router::Router;
-
-#[cfg(feature = "tower")]
-pub(crate) use endpoint::Endpoint;

@@ -7,13 +7,13 @@ use std::task::{Context, Poll};
 
 use http::StatusCode;
 
-use super::endpoint::{BoxFuture, Endpoint};
 use super::extract::PathParams;
 use super::method_router::{Choice, MethodRouter, without_body};
 use super::pattern::Pattern;
 use super::request_path::{PathSource, Segments};
 use super::tree::{Captures, Found, Node};
 use crate::handler::Handler;
+use crate::handler::endpoint::{BoxFuture, Endpoint};
 use crate::request::Request;
 use crate::response::{IntoResponse, Response, internal_error};
 

@@ -46,7 +46,6 @@
 mod body;
 mod convert;
 mod extension;
-mod layer;
 mod service;
 
 pub use extension::{Extension, MissingExtension, RemoteAddr};

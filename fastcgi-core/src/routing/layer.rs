@@ -4,10 +4,11 @@
 use tower_layer::Layer;
 use tower_service::Service;
 
-use super::service::{FromService, Route, from_service};
+use super::{MethodRouter, Router, any};
+use crate::handler::endpoint::Endpoint;
 use crate::request::Body;
 use crate::response::BoxError;
-use crate::routing::{Endpoint, MethodRouter, Router, any};
+use crate::tower::{FromService, Route, from_service};
 
 /// `endpoint` wrapped in `layer`, as an endpoint again.
 fn wrap<L, B>(layer: &L, endpoint: Endpoint) -> Endpoint
@@ -46,9 +47,9 @@ impl Router {
     /// so a layer sees only the requests its route serves, and routes
     /// added after the call are not wrapped. Layers added later wrap the
     /// earlier ones (the last is outermost). Requests reach the layer as
-    /// `http::Request<Body>`, built as [`from_service`](super::from_service)
+    /// `http::Request<Body>`, built as [`from_service`](crate::tower::from_service)
     /// describes; what it adds to the extensions reaches the handler
-    /// through [`Extension<T>`](super::Extension), for that request only
+    /// through [`Extension<T>`](crate::tower::Extension), for that request only
     /// ([`RequestParts::extensions`](crate::request::RequestParts::extensions)).
     /// Changes it makes to the
     /// method, URI or headers do not reach the handler, which reads the
@@ -89,7 +90,7 @@ impl Router {
     }
 
     /// Routes every method on `pattern` to a tower service, built as
-    /// [`from_service`](super::from_service) describes (its URI is
+    /// [`from_service`](crate::tower::from_service) describes (its URI is
     /// `REQUEST_URI`, unchanged).
     ///
     /// # Panics
