@@ -8,6 +8,7 @@
 mod abort;
 pub(crate) mod body;
 mod environ;
+pub(crate) mod path_source;
 
 use std::sync::Arc;
 

@@ -304,7 +304,7 @@ impl Handler for MethodRouter {
             Choice::Call(endpoint) => endpoint.call(request).await,
             Choice::HeadViaGet(get) => without_body(get.call(request).await),
             Choice::NotAllowed => {
-                let path = super::request_path::PathSource::default()
+                let path = super::PathSource::default()
                     .path(request.environ())
                     .map(|p| super::request_path::Segments::normalize(&p).to_string())
                     .unwrap_or_default();

@@ -53,9 +53,9 @@ mod request_path;
 mod router;
 mod tree;
 
+pub use crate::request::path_source::PathSource;
 pub use extract::{Path, PathParams, PathRejection};
 pub use method_router::{
     MethodRouter, any, delete, get, head, on, options, patch, post, put, trace,
 };
-pub use request_path::PathSource;
 pub use router::Router;

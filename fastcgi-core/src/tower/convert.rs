@@ -13,9 +13,9 @@ use super::body::{into_request_body, into_response_body};
 use crate::cgi::{
     HeaderVariable, OWN_VARIABLES, header_variable, percent_decode, percent_encode, variable_header,
 };
+use crate::request::path_source::PathSource;
 use crate::request::{Body, Environ, Request, RequestParts};
 use crate::response::{BoxError, IntoResponse, Response, ResponseWriter, internal_error};
-use crate::routing::PathSource;
 
 /// What an `http::Request` has no place for, carried through middleware
 /// in its extensions: the response writer and the Filter role's data

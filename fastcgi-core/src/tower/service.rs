@@ -13,9 +13,9 @@ use tower_service::Service;
 use super::convert::{from_http_request, from_http_response, into_http_request, service_failed};
 use crate::handler::Handler;
 use crate::handler::endpoint::Endpoint;
+use crate::request::path_source::PathSource;
 use crate::request::{Body, Request};
 use crate::response::{BoxError, Response, ResponseBody};
-use crate::routing::PathSource;
 
 /// Serves a tower [`Service`] over FastCGI: any service that takes
 /// `http::Request<Body>` and returns `http::Response` with an
