@@ -47,19 +47,26 @@
 //! ```
 
 mod body;
+#[cfg(feature = "tower")]
+mod extension;
 mod form;
 mod json;
 mod meta_var;
 mod parts;
+mod path;
+mod path_de;
 mod query;
 mod state;
 
 use std::future::Future;
 
 pub use body::{Data, Text};
+#[cfg(feature = "tower")]
+pub use extension::{Extension, MissingExtension, RemoteAddr};
 pub use form::{Form, FormRejection};
 pub use json::{Json, JsonRejection};
 pub use meta_var::MetaVarRejection;
+pub use path::{Path, PathParams, PathRejection};
 pub use query::{Query, QueryRejection};
 pub use state::{MissingState, State};
 

@@ -43,18 +43,16 @@
 //! Routing costs about as much as one look-up per path segment: nothing
 //! is allocated for a route without parameters (see `benches/routing.rs`).
 
-mod de;
-mod extract;
 #[cfg(feature = "tower")]
 mod layer;
 mod method_router;
 mod pattern;
-mod request_path;
+pub(crate) mod request_path;
 mod router;
 mod tree;
 
+pub use crate::extract::{Path, PathParams, PathRejection};
 pub use crate::request::path_source::PathSource;
-pub use extract::{Path, PathParams, PathRejection};
 pub use method_router::{
     MethodRouter, any, delete, get, head, on, options, patch, post, put, trace,
 };

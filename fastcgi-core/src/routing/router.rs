@@ -8,11 +8,11 @@ use std::task::{Context, Poll};
 use http::StatusCode;
 
 use super::PathSource;
-use super::extract::PathParams;
 use super::method_router::{Choice, MethodRouter, without_body};
 use super::pattern::Pattern;
 use super::request_path::Segments;
 use super::tree::{Captures, Found, Node};
+use crate::extract::PathParams;
 use crate::handler::Handler;
 use crate::handler::endpoint::{BoxFuture, Endpoint};
 use crate::request::Request;

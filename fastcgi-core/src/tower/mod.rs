@@ -45,8 +45,7 @@
 
 mod body;
 mod convert;
-mod extension;
 mod service;
 
-pub use extension::{Extension, MissingExtension, RemoteAddr};
+pub use crate::extract::{Extension, MissingExtension, RemoteAddr};
 pub use service::{FromService, HandlerService, Route, from_service, into_service};

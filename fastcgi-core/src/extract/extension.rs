@@ -4,7 +4,7 @@
 use std::net::SocketAddr;
 use std::ops::Deref;
 
-use crate::extract::FromRequestParts;
+use super::FromRequestParts;
 use crate::request::RequestParts;
 use crate::response::{IntoResponse, Response, internal_error};
 
@@ -74,7 +74,7 @@ impl IntoResponse for MissingExtension {
 
 /// The web server's client, from `REMOTE_ADDR` and `REMOTE_PORT` (port 0
 /// when not sent): in the extensions of every request
-/// [`from_service`](super::from_service) passes on, where axum's
+/// [`from_service`](crate::tower::from_service) passes on, where axum's
 /// `Extension<RemoteAddr>` takes it (it stands in for `ConnectInfo`, since
 /// the connection is the web server's, not the client's).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

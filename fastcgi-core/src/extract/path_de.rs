@@ -8,7 +8,7 @@ use std::fmt;
 
 use serde::de::{self, DeserializeSeed, IntoDeserializer, MapAccess, SeqAccess, Visitor};
 
-use super::extract::PathParams;
+use super::path::PathParams;
 
 /// What went wrong, and whose fault it is.
 #[derive(Debug)]

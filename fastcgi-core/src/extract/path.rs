@@ -8,11 +8,11 @@ use std::sync::Arc;
 use http::StatusCode;
 use serde::de::DeserializeOwned;
 
-use super::de::{DeError, PathDeserializer};
-use super::request_path::Segments;
-use crate::extract::FromRequestParts;
+use super::FromRequestParts;
+use super::path_de::{DeError, PathDeserializer};
 use crate::request::RequestParts;
 use crate::response::{IntoResponse, Response, internal_error};
+use crate::routing::request_path::Segments;
 
 /// The parameters of the route that matched, deserialized into `T` with
 /// serde: one value (`Path<u64>`), a tuple by position
@@ -53,7 +53,7 @@ use crate::response::{IntoResponse, Response, internal_error};
 ///   not UTF-8: 400, saying which parameter and why.
 /// - A `T` that does not fit the route (two values for a route with one
 ///   parameter, a struct field the route does not have), or a handler that
-///   is not behind a [`Router`](super::Router): 500, with the reason on
+///   is not behind a [`Router`](crate::routing::Router): 500, with the reason on
 ///   FCGI_STDERR, since the code, not the client, is at fault.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Path<T>(pub T);
