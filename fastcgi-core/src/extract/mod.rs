@@ -6,7 +6,8 @@
 //!   request's other parts, so any number of such arguments may appear in
 //!   any order: [`Environ`](crate::request::Environ), [`Query`],
 //!   [`State`], [`AbortSignal`](crate::request::AbortSignal),
-//!   [`RequestParts`].
+//!   [`RequestParts`], and a route's parameters, [`Path`] and
+//!   [`PathParams`].
 //! - [`FromRequest`] consumes a stream (FCGI_STDIN, FCGI_DATA) or the
 //!   request itself, so only one argument can take each:
 //!   [`Body`](crate::request::Body), [`Bytes`](bytes::Bytes), [`Text`],

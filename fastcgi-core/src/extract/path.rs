@@ -12,7 +12,6 @@ use super::FromRequestParts;
 use super::path_de::{DeError, PathDeserializer};
 use crate::request::RequestParts;
 use crate::response::{IntoResponse, Response, internal_error};
-use crate::routing::request_path::Segments;
 
 /// The parameters of the route that matched, deserialized into `T` with
 /// serde: one value (`Path<u64>`), a tuple by position
@@ -107,18 +106,17 @@ struct PathParam {
 }
 
 impl PathParams {
-    /// What a route captured from `segments`; `None` when it has no
-    /// parameters.
+    /// What a route captured from the normalized path's `segments`;
+    /// `None` when it has no parameters.
     pub(crate) fn capture(
         route: &Arc<str>,
         names: &Arc<[Arc<str>]>,
-        segments: &Segments<'_>,
+        segments: &[&[u8]],
         captures: &[(usize, usize)],
     ) -> Option<Self> {
         if names.is_empty() {
             return None;
         }
-        let segments = segments.as_slice();
         let mut bytes = Vec::new();
         let mut params = Vec::with_capacity(names.len());
         for (name, &(start, end)) in names.iter().zip(captures) {

@@ -47,7 +47,7 @@
 mod layer;
 mod method_router;
 mod pattern;
-pub(crate) mod request_path;
+mod request_path;
 mod router;
 mod tree;
 

@@ -304,8 +304,12 @@ impl Router {
         match self.tree.find(segments.as_slice(), &mut captures) {
             Some(Found::Route(id)) => {
                 let route = &self.routes[id];
-                let params =
-                    PathParams::capture(&route.pattern.text, &route.names, &segments, &captures);
+                let params = PathParams::capture(
+                    &route.pattern.text,
+                    &route.names,
+                    segments.as_slice(),
+                    &captures,
+                );
                 match route.methods.choose(method) {
                     Choice::Call(endpoint) => Resolved::Call {
                         endpoint,
@@ -328,8 +332,12 @@ impl Router {
             }
             Some(Found::Fallback(id)) => {
                 let nested = &self.nested_fallbacks[id];
-                let params =
-                    PathParams::capture(&nested.prefix.text, &nested.names, &segments, &captures);
+                let params = PathParams::capture(
+                    &nested.prefix.text,
+                    &nested.names,
+                    segments.as_slice(),
+                    &captures,
+                );
                 Resolved::Call {
                     endpoint: &nested.endpoint,
                     params,
