@@ -17,8 +17,8 @@ use fastcgi_core::handler::{Handler, from_fn};
 use fastcgi_core::protocol::{FCGI_MAX_REQS, FCGI_MPXS_CONNS, ProtocolStatus};
 use fastcgi_core::request::Request;
 use fastcgi_core::response::{IntoResponse, Response, StatusCode};
-use fastcgi_core::server::{Server, ShutdownHandle};
-use tokio::task::JoinHandle;
+use fastcgi_core::server::Server;
+use fastcgi_core::testing::TestServer;
 use tokio::time::timeout;
 
 /// Every wait in these tests is bounded by this.
@@ -112,27 +112,19 @@ async fn app(mut request: Request) -> Response {
     }
 }
 
-/// A server running for one test.
+/// A server running for one test, and the directory of its unix socket.
 struct App {
+    server: TestServer,
     addr: String,
-    shutdown: ShutdownHandle,
-    task: JoinHandle<Result<(), fastcgi_core::Error>>,
     dir: Option<PathBuf>,
 }
 
 impl App {
     fn start(server: Server, handler: impl Handler) -> Self {
-        let addr = match server.local_addr() {
-            Some(fastcgi_core::server::BindAddr::Tcp(addr)) => addr.to_string(),
-            Some(fastcgi_core::server::BindAddr::Unix(path)) => format!("unix:{}", path.display()),
-            None => panic!("the test server has no listener"),
-        };
-        let shutdown = server.shutdown_handle();
-        let task = tokio::spawn(server.handle_signals(false).serve(handler));
+        let server = TestServer::start(server, handler);
         Self {
-            addr,
-            shutdown,
-            task,
+            addr: server.addr().to_owned(),
+            server,
             dir: None,
         }
     }
@@ -162,9 +154,9 @@ impl App {
     }
 
     async fn stop(self) {
-        self.shutdown.shutdown();
-        bounded(self.task).await.unwrap().unwrap();
-        if let Some(dir) = &self.dir {
+        let dir = self.dir;
+        bounded(self.server.stop()).await.unwrap();
+        if let Some(dir) = &dir {
             let _ = std::fs::remove_dir_all(dir);
         }
     }
@@ -373,7 +365,7 @@ async fn server_closing_mid_response_is_an_error_not_a_hang(app: App) {
     );
     // Shutdown cancels the hanging request after the grace period and
     // drops its connection.
-    app.shutdown.shutdown();
+    app.server.shutdown();
     let err = bounded(stream.next_chunk()).await.unwrap_err();
     assert!(
         matches!(
@@ -392,7 +384,7 @@ async fn server_closing_mid_response_is_an_error_not_a_hang(app: App) {
         .await
         .unwrap_err();
     assert!(again.is_connection_error(), "{again}");
-    bounded(app.task).await.unwrap().unwrap();
+    bounded(app.server.finished()).await.unwrap();
 }
 
 async fn server_closing_mid_response_fails_every_multiplexed_request(app: App) {
@@ -405,7 +397,7 @@ async fn server_closing_mid_response_fails_every_multiplexed_request(app: App) {
         assert!(bounded(stream.next_chunk()).await.unwrap().is_some());
         hanging.push(stream);
     }
-    app.shutdown.shutdown();
+    app.server.shutdown();
     for mut stream in hanging {
         let err = bounded(stream.next_chunk()).await.unwrap_err();
         assert!(matches!(err, ClientError::ConnectionClosed { .. }), "{err}");
@@ -414,7 +406,7 @@ async fn server_closing_mid_response_fails_every_multiplexed_request(app: App) {
         .await
         .unwrap_err();
     assert!(err.is_connection_error(), "{err}");
-    bounded(app.task).await.unwrap().unwrap();
+    bounded(app.server.finished()).await.unwrap();
 }
 
 async fn without_keep_conn_the_server_closes_after_the_request(app: App) {

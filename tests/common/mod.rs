@@ -13,18 +13,18 @@ use fastcgi::handler::Handler;
 use fastcgi::protocol::{
     self, FCGI_KEEP_CONN, Params, ProtocolStatus, Record, RecordDecoder, Role, StreamType,
 };
-use fastcgi::server::{Server, ShutdownHandle};
+use fastcgi::server::Server;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
-use tokio::task::JoinHandle;
 
 /// Every wait in these tests is bounded by this.
 pub const LIMIT: Duration = Duration::from_secs(10);
 
-/// A server serving `handler` on 127.0.0.1:0 until the test stops it.
+/// A server serving `handler` on 127.0.0.1:0 until the test stops it:
+/// the library's [`fastcgi::testing::TestServer`], with the server's logs
+/// in the test's output and a raw peer to talk to it.
 pub struct TestServer {
     pub addr: String,
-    pub shutdown: ShutdownHandle,
-    pub task: JoinHandle<Result<(), fastcgi::Error>>,
+    server: fastcgi::testing::TestServer,
 }
 
 /// Sends the server's logs to the test's captured output.
@@ -39,17 +39,10 @@ pub fn logs() {
 impl TestServer {
     pub fn start<H: Handler>(server: Server, handler: H) -> Self {
         logs();
-        let addr = match server.local_addr() {
-            Some(fastcgi::server::BindAddr::Tcp(addr)) => addr.to_string(),
-            Some(fastcgi::server::BindAddr::Unix(path)) => format!("unix:{}", path.display()),
-            None => panic!("the test server has no listener"),
-        };
-        let shutdown = server.shutdown_handle();
-        let task = tokio::spawn(server.handle_signals(false).serve(handler));
+        let server = fastcgi::testing::TestServer::start(server, handler);
         Self {
-            addr,
-            shutdown,
-            task,
+            addr: server.addr().to_owned(),
+            server,
         }
     }
 
@@ -61,13 +54,22 @@ impl TestServer {
         RawPeer::connect(&self.addr).await
     }
 
-    pub async fn stop(self) {
-        self.shutdown.shutdown();
-        tokio::time::timeout(LIMIT, self.task)
+    /// Starts a graceful shutdown; [`finished`](Self::finished) waits for it.
+    pub fn shutdown(&self) {
+        self.server.shutdown();
+    }
+
+    /// Waits, bounded, until the server returned, and checks it returned `Ok`.
+    pub async fn finished(self) {
+        tokio::time::timeout(LIMIT, self.server.finished())
             .await
             .expect("server did not stop in time")
-            .unwrap()
             .unwrap();
+    }
+
+    pub async fn stop(self) {
+        self.shutdown();
+        self.finished().await;
     }
 }
 

@@ -62,8 +62,13 @@
 //! opens another to the same server. The server side of each connection is
 //! a task on the same runtime, so handlers' timers, spawned tasks and
 //! paused time (`start_paused`) behave as in the rest of the test.
+//!
+//! For a test that needs a real socket (limits, peers, shutdown, a web
+//! server in front), [`TestServer`] runs a whole [`Server`] on its
+//! listener on the test's runtime.
 
 mod server_thread;
+mod socket_server;
 
 use std::future::{Future, IntoFuture};
 use std::pin::Pin;
@@ -78,6 +83,7 @@ use crate::handler::Handler;
 use crate::protocol::{Params, Role};
 use crate::server::Server;
 use server_thread::InProcessServer;
+pub use socket_server::TestServer;
 
 /// Size of the in-memory pipe between client and server, each way.
 const PIPE_BUFFER: usize = 256 * 1024;
