@@ -22,7 +22,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 OUT="$ROOT/target/bench"
 HERE="$ROOT/examples/bench"
-PEERS_SRC="$ROOT/examples/peers"
+PEERS_SRC="$ROOT/examples/bench/peers"
 # The load generator's CPU and the server's (override to dodge a busy CPU).
 LOAD_CPU=${LOAD_CPU:-0}
 SERVER_CPU=${SERVER_CPU:-1}
