@@ -1,7 +1,8 @@
 //! FastCGI protocol codec and tokio server runtime.
 //!
-//! Most users depend on the `fastcgi` crate, which re-exports this one with
-//! the `#[fcgi_handler]` attribute. Data flows one way through the modules:
+//! Applications depend on `fastcgi-rs` (imported as `fastcgi`), which
+//! re-exports this crate with the `#[fcgi_handler]` attribute and a prelude;
+//! the examples in these docs import from there. Data flows one way through the modules:
 //!
 //! - [`protocol`]: the sans-io codec: records, name-value pairs, an
 //!   incremental decoder that never panics on any input, and an encoder that

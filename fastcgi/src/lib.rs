@@ -207,7 +207,7 @@ pub use fastcgi_core::tower;
 /// from the API. Only `rustdoc --test` sees it (`cfg(doctest)`): it is not
 /// part of the crate, and the README stays out of the rendered docs.
 #[cfg(doctest)]
-#[doc = include_str!("../../README.md")]
+#[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;
 
 /// Everything a typical application uses.
