@@ -29,10 +29,13 @@
 //! - [`testing`]: [`TestClient`](testing::TestClient), which drives a handler
 //!   through real FastCGI records over an in-memory stream, for handler tests.
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
 mod blocking;
 mod body_stream;
 pub mod client;
 #[cfg(feature = "dev-http")]
+#[cfg_attr(docsrs, doc(cfg(feature = "dev-http")))]
 pub mod dev;
 mod error;
 pub mod extract;
@@ -48,6 +51,7 @@ pub mod server;
 pub mod status;
 pub mod testing;
 #[cfg(feature = "tower")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tower")))]
 pub mod tower;
 
 pub use error::{Error, ProtocolError};

@@ -3,7 +3,7 @@
 //! path.lstrip("/."))`, which `a/../../etc` escapes.
 //!
 //! ```
-//! use fastcgi_core::path::{safe_join, PathError};
+//! use fastcgi::path::{safe_join, PathError};
 //! # let root = std::env::temp_dir().join(format!("doc-safe-join-{}", std::process::id()));
 //! # std::fs::create_dir_all(root.join("sub")).unwrap();
 //! // `/sub` and `sub/` both mean the `sub` directory under the root.

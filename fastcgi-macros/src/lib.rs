@@ -25,7 +25,7 @@ use crate::errors::Errors;
 
 /// Makes a FastCGI handler out of a fn.
 ///
-/// ```ignore
+/// ```no_run
 /// use std::path::PathBuf;
 /// use fastcgi::prelude::*;
 ///

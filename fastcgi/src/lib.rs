@@ -194,13 +194,28 @@
 //!   server would.
 //! - [`protocol`]: the sans-io FastCGI codec underneath.
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
 pub use fastcgi_core::{
     Error, ProtocolError, client, extract, handler, log, path, protocol, request, response,
     routing, server, status, testing,
 };
 pub use fastcgi_macros::fcgi_handler;
 
+/// The `bytes` crate, which request and response bodies are made of
+/// ([`Bytes`](bytes::Bytes)): the version this crate uses, so an
+/// application needs no dependency of its own.
+pub use bytes;
+/// The `http` crate: [`StatusCode`](http::StatusCode), header names such as
+/// [`http::header::LOCATION`], `http::Request` and `http::Response` for
+/// tower services; the version this crate uses.
+pub use http;
+
+#[cfg(feature = "dev-http")]
+#[cfg_attr(docsrs, doc(cfg(feature = "dev-http")))]
+pub use fastcgi_core::dev;
 #[cfg(feature = "tower")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tower")))]
 pub use fastcgi_core::tower;
 
 /// README.md's Rust snippets, run as doc-tests so the README cannot drift
@@ -210,20 +225,22 @@ pub use fastcgi_core::tower;
 #[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;
 
-/// Everything a typical application uses.
+/// Everything a typical application uses: `use fastcgi::prelude::*;`.
 pub mod prelude {
+    pub use bytes::Bytes;
     pub use fastcgi_core::extract::{Data, Form, Json, Query, State, Text};
     pub use fastcgi_core::handler::Handler;
     pub use fastcgi_core::request::{AbortSignal, Body, Environ, Request, RequestParts};
     pub use fastcgi_core::response::{
-        Html, IntoResponse, Ndjson, Redirect, Response, ResponseWriter, StatusCode, StreamBody,
-        TryNdjson,
+        Html, IntoResponse, Ndjson, Redirect, Response, ResponseWriter, StatusCode, Stderr,
+        StreamBody, TryNdjson,
     };
     pub use fastcgi_core::routing::{
         MethodRouter, Path, PathParams, Router, any, delete, get, patch, post, put,
     };
     pub use fastcgi_core::server::Server;
     #[cfg(feature = "tower")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "tower")))]
     pub use fastcgi_core::tower::Extension;
     pub use fastcgi_macros::fcgi_handler;
 }

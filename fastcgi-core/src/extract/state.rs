@@ -16,7 +16,7 @@ use crate::response::{IntoResponse, Response, internal_error};
 /// ```
 /// use std::sync::Arc;
 /// use std::sync::atomic::{AtomicU64, Ordering};
-/// use fastcgi_core::extract::State;
+/// use fastcgi::extract::State;
 ///
 /// #[derive(Clone, Default)]
 /// struct Counter(Arc<AtomicU64>);

@@ -184,7 +184,7 @@ impl Body {
     ///
     /// ```
     /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
-    /// use fastcgi_core::request::Body;
+    /// use fastcgi::request::Body;
     /// let body = Body::from_bytes("hello");
     /// assert_eq!(body.to_bytes(1024).await.unwrap(), "hello");
     /// # });

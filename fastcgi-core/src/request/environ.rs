@@ -15,7 +15,7 @@ use crate::protocol::Params;
 /// as a JSON object of name → value (non-UTF-8 bytes replaced by U+FFFD).
 ///
 /// ```
-/// use fastcgi_core::request::Environ;
+/// use fastcgi::request::Environ;
 /// let environ: Environ = [("REQUEST_METHOD", "GET"), ("query_string", "a=1")]
 ///     .into_iter()
 ///     .collect();

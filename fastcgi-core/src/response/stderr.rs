@@ -14,7 +14,7 @@ use crate::protocol::{StreamType, encode_stream};
 /// own stderr.
 ///
 /// ```
-/// use fastcgi_core::response::Stderr;
+/// use fastcgi::response::Stderr;
 ///
 /// async fn handler(stderr: Stderr) -> &'static str {
 ///     let _ = stderr.write("cache miss for /items\n").await;

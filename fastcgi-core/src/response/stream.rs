@@ -19,7 +19,7 @@ use super::{BoxError, IntoResponse, Response, ResponseBody};
 /// they come.
 ///
 /// ```
-/// use fastcgi_core::response::{IntoResponse, StreamBody};
+/// use fastcgi::response::{IntoResponse, StreamBody};
 /// # struct Iter(std::vec::IntoIter<Result<&'static str, std::io::Error>>);
 /// # impl futures_core::Stream for Iter {
 /// #     type Item = Result<&'static str, std::io::Error>;
@@ -76,7 +76,7 @@ where
 /// (with the error on FCGI_STDERR), use [`TryNdjson`].
 ///
 /// ```
-/// use fastcgi_core::response::{IntoResponse, Ndjson};
+/// use fastcgi::response::{IntoResponse, Ndjson};
 /// # struct Iter(std::vec::IntoIter<u32>);
 /// # impl futures_core::Stream for Iter {
 /// #     type Item = u32;

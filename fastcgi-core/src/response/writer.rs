@@ -39,7 +39,7 @@ pub(crate) const WRITE_PIECE: usize = 64 * 1024;
 /// [`std::io::Write`].
 ///
 /// ```
-/// use fastcgi_core::response::ResponseWriter;
+/// use fastcgi::response::ResponseWriter;
 /// use http::StatusCode;
 ///
 /// async fn hand_written(mut out: ResponseWriter) -> std::io::Result<()> {

@@ -2,11 +2,11 @@
 //! task per connection, graceful shutdown.
 //!
 //! ```no_run
-//! use fastcgi_core::handler::from_fn;
-//! use fastcgi_core::server::Server;
+//! use fastcgi::handler::from_fn;
+//! use fastcgi::server::Server;
 //!
 //! #[tokio::main]
-//! async fn main() -> Result<(), fastcgi_core::Error> {
+//! async fn main() -> Result<(), fastcgi::Error> {
 //!     let hello = from_fn(|_request| async { "Hello, World!" });
 //!     // FCGI_BIND, systemd socket activation, or fd 0: whichever is there.
 //!     Server::from_env()?.serve(hello).await
@@ -52,11 +52,11 @@ use connection::{Connection, Outcome};
 /// limits with the builder methods; then [`serve`](Self::serve).
 ///
 /// ```no_run
-/// # use fastcgi_core::handler::from_fn;
+/// # use fastcgi::handler::from_fn;
 /// use std::time::Duration;
-/// use fastcgi_core::server::Server;
+/// use fastcgi::server::Server;
 ///
-/// # async fn run() -> Result<(), fastcgi_core::Error> {
+/// # async fn run() -> Result<(), fastcgi::Error> {
 /// # let handler = from_fn(|_| async { "hi" });
 /// Server::bind("unix:/run/app/fcgi.sock")?
 ///     .unix_socket_mode(0o660)

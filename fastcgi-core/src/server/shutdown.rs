@@ -10,9 +10,9 @@ use tokio::sync::watch;
 /// or thread (the seed's `shutdown()`).
 ///
 /// ```
-/// # async fn run() -> Result<(), fastcgi_core::Error> {
-/// use fastcgi_core::server::Server;
-/// # let handler = fastcgi_core::handler::from_fn(|_| async { "hi" });
+/// # async fn run() -> Result<(), fastcgi::Error> {
+/// use fastcgi::server::Server;
+/// # let handler = fastcgi::handler::from_fn(|_| async { "hi" });
 /// let server = Server::bind("127.0.0.1:0")?;
 /// let shutdown = server.shutdown_handle();
 /// tokio::spawn(async move {

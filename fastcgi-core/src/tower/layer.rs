@@ -23,6 +23,7 @@ where
     Endpoint::new(from_service(layer.layer(Route::new(endpoint))))
 }
 
+#[cfg_attr(docsrs, doc(cfg(feature = "tower")))]
 impl Router {
     /// Wraps every route added so far, and the fallback (the default 404
     /// included), in a tower [`Layer`]: tower-http's timeouts, tracing,
@@ -30,8 +31,8 @@ impl Router {
     /// so does any layer of your own.
     ///
     /// ```
-    /// use fastcgi_core::handler::from_fn;
-    /// use fastcgi_core::routing::{Router, get};
+    /// use fastcgi::handler::from_fn;
+    /// use fastcgi::routing::{Router, get};
     ///
     /// # fn add_routes(router: Router) -> Router { router }
     /// # #[derive(Clone)] struct TimeoutLayer;
@@ -104,6 +105,7 @@ impl Router {
     }
 }
 
+#[cfg_attr(docsrs, doc(cfg(feature = "tower")))]
 impl MethodRouter {
     /// Wraps every handler added so far, and the 405 answer, in a tower
     /// [`Layer`]; see [`Router::layer`].
