@@ -1,5 +1,5 @@
 //! Joining an untrusted, client-chosen path onto a directory without ever
-//! leaving it: the safe version of the seed's `os.path.join(doc_root,
+//! leaving it: the safe version of simple-fastcgi's `os.path.join(doc_root,
 //! path.lstrip("/."))`, which `a/../../etc` escapes.
 //!
 //! ```

@@ -6,9 +6,10 @@ use super::FromRequestParts;
 use crate::request::RequestParts;
 use crate::response::{IntoResponse, Response, internal_error};
 
-/// Application state registered with `Server::with_state(value)` (the
-/// seed's `server` member): database pools, configuration, counters. Each
-/// request gets a clone, so wrap large or mutable state in an `Arc`.
+/// Application state registered with `Server::with_state(value)`
+/// (simple-fastcgi's `server` member): database pools, configuration,
+/// counters. Each request gets a clone, so wrap large or mutable state in
+/// an `Arc`.
 /// A value for one request (what a middleware inserted) is not state: take
 /// it from [`RequestParts::extensions`], or with the `tower` feature as an
 /// `Extension<T>`.

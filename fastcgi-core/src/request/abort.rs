@@ -1,4 +1,4 @@
-//! The abort signal of one request (the seed's `aborted()`).
+//! The abort signal of one request (simple-fastcgi's `aborted()`).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -6,7 +6,7 @@ use serde::ser::{Serialize, SerializeMap, Serializer};
 
 use crate::protocol::Params;
 
-/// The CGI meta-variables the web server sent for a request (the seed's
+/// The CGI meta-variables the web server sent for a request (simple-fastcgi's
 /// `environ` dict): names upper-cased, values as sent.
 ///
 /// Values are bytes, since not every value is UTF-8 (a percent-decoded

@@ -1,4 +1,4 @@
-//! [`Stderr`]: a request's error stream (FCGI_STDERR), the seed's
+//! [`Stderr`]: a request's error stream (FCGI_STDERR), simple-fastcgi's
 //! `write_err`, as a handler argument of its own.
 
 use std::io;

@@ -70,7 +70,7 @@ where
 
 /// A response of newline-delimited JSON (`application/x-ndjson`): each item
 /// of the stream is serialized on its own line and sent as soon as it is
-/// produced, like the seed's `dir_listing`.
+/// produced, like simple-fastcgi's `dir_listing`.
 ///
 /// For a stream of `Result`s, where an `Err` should end the response early
 /// (with the error on FCGI_STDERR), use [`TryNdjson`].

@@ -45,7 +45,7 @@ pub(crate) use connection::Shared;
 use connection::{Connection, Outcome};
 
 /// A FastCGI server: a listening socket, limits, application state, and a
-/// handler to serve with (the seed's `FcgiServer`/`AsyncFcgiServer`).
+/// handler to serve with (simple-fastcgi's `FcgiServer`/`AsyncFcgiServer`).
 ///
 /// Build it with [`from_env`](Self::from_env) (what a deployed app does),
 /// [`bind`](Self::bind), or [`from_listener`](Self::from_listener); adjust
@@ -197,7 +197,7 @@ impl Server {
         }
     }
 
-    /// The listening socket's file descriptor (the seed's `fileno()`);
+    /// The listening socket's file descriptor (simple-fastcgi's `fileno()`);
     /// `None` without a listener.
     pub fn fileno(&self) -> Option<RawFd> {
         self.listener.as_ref().map(AsRawFd::as_raw_fd)
@@ -321,7 +321,7 @@ impl Server {
         self
     }
 
-    /// Calls `action` every `every` while serving (the seed's
+    /// Calls `action` every `every` while serving (simple-fastcgi's
     /// `service_actions()`), on the accept loop's task: keep it short.
     pub fn service_actions(
         mut self,

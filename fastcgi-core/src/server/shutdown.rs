@@ -7,7 +7,7 @@ use tokio::sync::watch;
 /// Stops a running [`Server`](super::Server) gracefully: it stops
 /// accepting, lets in-flight requests finish within the grace period, then
 /// closes every connection and returns. Cloneable; trigger it from any task
-/// or thread (the seed's `shutdown()`).
+/// or thread (simple-fastcgi's `shutdown()`).
 ///
 /// ```
 /// # async fn run() -> Result<(), fastcgi::Error> {
