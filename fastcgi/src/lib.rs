@@ -1,10 +1,13 @@
 //! Write FastCGI applications for nginx, Apache and lighttpd as annotated
 //! async fns, on tokio.
 //!
-//! This is the crate applications depend on: it re-exports the protocol
-//! codec and server runtime of [`fastcgi_core`] and the
-//! [`#[fcgi_handler]`](macro@fcgi_handler) attribute. The tour below goes
-//! from a first handler to its tests.
+//! This is the crate applications depend on, published as `fastcgi-rs`
+//! and imported as `fastcgi`: it re-exports the protocol codec and server
+//! runtime of [`fastcgi_core`], the
+//! [`#[fcgi_handler]`](macro@fcgi_handler) attribute, and the
+//! [`bytes`](https://docs.rs/bytes/1) and [`http`](https://docs.rs/http/1)
+//! crates its API uses. The README has the `[dependencies]` block;
+//! the tour below goes from a first handler to its tests.
 //!
 //! # A first handler
 //!
@@ -63,7 +66,7 @@
 //!   params-only [`Environ`](request::Environ), [`Query`](extract::Query),
 //!   [`State`](extract::State), [`AbortSignal`](request::AbortSignal),
 //!   [`RequestParts`](request::RequestParts); or one that consumes the body
-//!   or the request: [`Body`](request::Body), `Bytes`, `Vec<u8>`,
+//!   or the request: [`Body`](request::Body), [`Bytes`](bytes::Bytes), `Vec<u8>`,
 //!   [`Text`](extract::Text), [`Json`](extract::Json),
 //!   [`Form`](extract::Form), [`Data`](extract::Data),
 //!   [`ResponseWriter`](response::ResponseWriter),
