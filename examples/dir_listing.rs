@@ -1,8 +1,8 @@
-//! The seed's second example: `?path=sub` streams the entries of
+//! simple-fastcgi's second example: `?path=sub` streams the entries of
 //! `DOCUMENT_ROOT/sub` as NDJSON records `{"name","type","size","mtime"}`,
 //! each sent as soon as it is read.
 //!
-//! Unlike the seed, it never lists anything outside `DOCUMENT_ROOT`: the
+//! Unlike simple-fastcgi, it never lists anything outside `DOCUMENT_ROOT`: the
 //! path goes through [`safe_join`], which refuses `..`, and symlinks that
 //! lead out of the root. A missing directory, or any refused path, is 404.
 //!
@@ -59,9 +59,9 @@ async fn dir_listing(
 }
 
 /// The record for one entry; `None` for what is neither a file nor a
-/// directory (sockets, broken links...), which the seed skips too.
+/// directory (sockets, broken links...), which simple-fastcgi skips too.
 async fn describe(entry: &tokio::fs::DirEntry) -> Option<Entry> {
-    // Follows symlinks, like the seed's `is_dir()` / `stat()`.
+    // Follows symlinks, like simple-fastcgi's `is_dir()` / `stat()`.
     let metadata = tokio::fs::metadata(entry.path()).await.ok()?;
     let kind = if metadata.is_dir() {
         "dir"

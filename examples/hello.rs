@@ -1,4 +1,4 @@
-//! The seed's first example: answers every request with its environ (the
+//! simple-fastcgi's first example: answers every request with its environ (the
 //! CGI meta-variables the web server sent) as a JSON object.
 //!
 //! ```sh

@@ -1,4 +1,4 @@
-//! Shared application state (the seed's `server` member): every request
+//! Shared application state (simple-fastcgi's `server` member): every request
 //! sees the same counter.
 //!
 //! ```sh

@@ -1,4 +1,4 @@
-//! A blocking handler, the seed's `FcgiHandler`/`FcgiServer` pair: a plain
+//! A blocking handler, simple-fastcgi's `FcgiHandler`/`FcgiServer` pair: a plain
 //! `fn` runs on tokio's blocking pool, where `std::io` reads and writes are
 //! fine.
 //!
@@ -11,7 +11,7 @@ use std::io::{Read, Write};
 use fastcgi::prelude::*;
 
 /// Reads the body with `std::io::Read` and writes the response with
-/// `std::io::Write`, the seed's `read()` and `write()`.
+/// `std::io::Write`, simple-fastcgi's `read()` and `write()`.
 #[fcgi_handler]
 fn sync_hello(environ: Environ, mut body: Body, mut out: ResponseWriter) -> std::io::Result<()> {
     let mut text = String::new();

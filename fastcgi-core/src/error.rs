@@ -14,9 +14,18 @@ pub use crate::protocol::ProtocolError;
 pub enum Error {
     /// `Server::from_env` found no socket to listen on.
     #[error(
-        "no listening socket: set FCGI_BIND (e.g. FCGI_BIND=127.0.0.1:9000 or FCGI_BIND=unix:/run/app.sock), start the app under systemd socket activation (LISTEN_FDS), or start it with a listening socket on fd 0 (spawn-fcgi, lighttpd's bin-path, mod_fcgid)"
+        "no listening socket: set FCGI_BIND (e.g. FCGI_BIND=127.0.0.1:9000 or FCGI_BIND=unix:/run/app.sock), start the app under systemd socket activation (LISTEN_FDS), or start it with a listening socket on fd 0 (spawn-fcgi, lighttpd's bin-path, mod_fcgid); to try it without a web server, set FCGI_DEV_HTTP=127.0.0.1:8080 (the `dev-http` feature) and open http://127.0.0.1:8080/"
     )]
     NoListener,
+    /// `FCGI_DEV_HTTP` is set, but the program was built without the
+    /// development HTTP front (the `dev-http` feature).
+    #[error(
+        "FCGI_DEV_HTTP={value} is set, but this program was built without the development HTTP front: enable the `dev-http` feature of fastcgi-rs (`fastcgi-rs = {{ ..., features = [\"dev-http\"] }}` in Cargo.toml), or unset FCGI_DEV_HTTP"
+    )]
+    DevHttpDisabled {
+        /// The variable's value.
+        value: String,
+    },
     /// An address (from FCGI_BIND or `Server::bind`) is not `HOST:PORT`,
     /// `[V6]:PORT` or `unix:/path`.
     #[error(

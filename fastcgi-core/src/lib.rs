@@ -1,7 +1,8 @@
 //! FastCGI protocol codec and tokio server runtime.
 //!
-//! Most users depend on the `fastcgi` crate, which re-exports this one with
-//! the `#[fcgi_handler]` attribute. Data flows one way through the modules:
+//! Applications depend on `fastcgi-rs` (imported as `fastcgi`), which
+//! re-exports this crate with the `#[fcgi_handler]` attribute and a prelude;
+//! the examples in these docs import from there. Data flows one way through the modules:
 //!
 //! - [`protocol`]: the sans-io codec: records, name-value pairs, an
 //!   incremental decoder that never panics on any input, and an encoder that
@@ -28,11 +29,14 @@
 //! - [`testing`]: [`TestClient`](testing::TestClient), which drives a handler
 //!   through real FastCGI records over an in-memory stream, for handler tests.
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
 mod blocking;
 mod body_stream;
 mod cgi;
 pub mod client;
 #[cfg(feature = "dev-http")]
+#[cfg_attr(docsrs, doc(cfg(feature = "dev-http")))]
 pub mod dev;
 mod error;
 pub mod extract;
@@ -50,6 +54,7 @@ mod shutdown;
 pub mod status;
 pub mod testing;
 #[cfg(feature = "tower")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tower")))]
 pub mod tower;
 
 pub use error::{Error, ProtocolError};

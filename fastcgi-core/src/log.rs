@@ -7,7 +7,7 @@
 //!
 //! ```
 //! use tracing_subscriber::layer::SubscriberExt;
-//! use fastcgi_core::log::RequestStderrLayer;
+//! use fastcgi::log::RequestStderrLayer;
 //!
 //! let subscriber = tracing_subscriber::registry()
 //!     .with(RequestStderrLayer::new(tracing::Level::INFO));

@@ -1,9 +1,9 @@
 //! Joining an untrusted, client-chosen path onto a directory without ever
-//! leaving it: the safe version of the seed's `os.path.join(doc_root,
+//! leaving it: the safe version of simple-fastcgi's `os.path.join(doc_root,
 //! path.lstrip("/."))`, which `a/../../etc` escapes.
 //!
 //! ```
-//! use fastcgi_core::path::{safe_join, PathError};
+//! use fastcgi::path::{safe_join, PathError};
 //! # let root = std::env::temp_dir().join(format!("doc-safe-join-{}", std::process::id()));
 //! # std::fs::create_dir_all(root.join("sub")).unwrap();
 //! // `/sub` and `sub/` both mean the `sub` directory under the root.

@@ -7,12 +7,12 @@ use tokio::sync::watch;
 /// Stops a running [`Server`](crate::server::Server) gracefully: it stops
 /// accepting, lets in-flight requests finish within the grace period, then
 /// closes every connection and returns. Cloneable; trigger it from any task
-/// or thread (the seed's `shutdown()`).
+/// or thread (simple-fastcgi's `shutdown()`).
 ///
 /// ```
-/// # async fn run() -> Result<(), fastcgi_core::Error> {
-/// use fastcgi_core::server::Server;
-/// # let handler = fastcgi_core::handler::from_fn(|_| async { "hi" });
+/// # async fn run() -> Result<(), fastcgi::Error> {
+/// use fastcgi::server::Server;
+/// # let handler = fastcgi::handler::from_fn(|_| async { "hi" });
 /// let server = Server::bind("127.0.0.1:0")?;
 /// let shutdown = server.shutdown_handle();
 /// tokio::spawn(async move {

@@ -8,10 +8,10 @@
 //! running a handler.
 //!
 //! ```no_run
-//! use fastcgi_core::server::Server;
-//! use fastcgi_core::status::StatusHandler;
+//! use fastcgi::server::Server;
+//! use fastcgi::status::StatusHandler;
 //!
-//! # async fn run() -> Result<(), fastcgi_core::Error> {
+//! # async fn run() -> Result<(), fastcgi::Error> {
 //! let server = Server::from_env()?;
 //! let status = StatusHandler::new(server.metrics());
 //! server.serve(status).await

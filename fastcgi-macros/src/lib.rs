@@ -1,7 +1,8 @@
-//! The `#[fcgi_handler]` attribute of the [`fastcgi`](https://docs.rs/fastcgi) crate.
+//! The `#[fcgi_handler]` attribute of the [`fastcgi-rs`](https://docs.rs/fastcgi-rs)
+//! crate.
 //!
-//! Depend on `fastcgi` and use the attribute through it; this crate holds only
-//! the proc-macro code:
+//! Depend on `fastcgi-rs` and use the attribute through it (`use
+//! fastcgi::prelude::*`); this crate holds only the proc-macro code:
 //!
 //! - `attr`: the grammar of `#[fcgi_handler(...)]` and `#[fcgi(...)]`;
 //! - `ast`: a typed model of the annotated fn;
@@ -24,7 +25,7 @@ use crate::errors::Errors;
 
 /// Makes a FastCGI handler out of a fn.
 ///
-/// ```ignore
+/// ```no_run
 /// use std::path::PathBuf;
 /// use fastcgi::prelude::*;
 ///
@@ -124,7 +125,7 @@ use crate::errors::Errors;
 /// With an error, the fn is left as written (without its `#[fcgi]`
 /// attributes), so that the rest of the code still type-checks.
 ///
-/// [`Handler`]: https://docs.rs/fastcgi/latest/fastcgi/handler/trait.Handler.html
+/// [`Handler`]: https://docs.rs/fastcgi-rs/latest/fastcgi/handler/trait.Handler.html
 #[proc_macro_attribute]
 pub fn fcgi_handler(args: TokenStream, input: TokenStream) -> TokenStream {
     fcgi_handler2(args.into(), input.into()).into()
@@ -139,6 +140,13 @@ fn fcgi_handler2(
     let item = match syn::parse2::<Item>(input.clone()) {
         Ok(Item::Fn(item)) => item,
         Ok(other) => return fallback::expand(input, &errors.and(valid::not_a_fn(&other))),
+        // A fn whose body syn cannot parse: report that parse error, where
+        // it is. rustc may have reported it too (it hands a fn with a
+        // syntax error to the attribute after recovering), but syntax syn
+        // does not know yet reaches us alone.
+        Err(error) if valid::is_fn(&input) => {
+            return fallback::expand(input, &errors.and(valid::unparsable_fn(&error)));
+        }
         // Not an item (a trait method without a body...): say where the
         // attribute goes.
         Err(_) => {

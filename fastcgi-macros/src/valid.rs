@@ -42,6 +42,31 @@ pub(crate) fn not_a_fn(item: &Item) -> syn::Error {
     }
 }
 
+/// Whether `tokens` are a fn, judged by the `fn` keyword before its first
+/// `{ ... }` block: attributes, visibility and qualifiers may precede it.
+pub(crate) fn is_fn(tokens: &TokenStream) -> bool {
+    use proc_macro2::{Delimiter, TokenTree};
+    for token in tokens.clone() {
+        match token {
+            TokenTree::Ident(ident) if ident == "fn" => return true,
+            TokenTree::Group(group) if group.delimiter() == Delimiter::Brace => return false,
+            _ => {}
+        }
+    }
+    false
+}
+
+/// The error for a fn whose body or signature syn cannot parse: the parse
+/// error itself, on the tokens it names.
+pub(crate) fn unparsable_fn(error: &syn::Error) -> syn::Error {
+    syn::Error::new(
+        error.span(),
+        format!(
+            "#[fcgi_handler] could not parse this fn: {error}; fix the syntax error, then the attribute can read the fn"
+        ),
+    )
+}
+
 /// The error for `#[fcgi_handler]` on something syn cannot parse as an
 /// item.
 pub(crate) fn not_a_fn_at(span: Span) -> syn::Error {

@@ -1,10 +1,13 @@
 //! Write FastCGI applications for nginx, Apache and lighttpd as annotated
 //! async fns, on tokio.
 //!
-//! This is the crate applications depend on: it re-exports the protocol
-//! codec and server runtime of [`fastcgi_core`] and the
-//! [`#[fcgi_handler]`](macro@fcgi_handler) attribute. The tour below goes
-//! from a first handler to its tests.
+//! This is the crate applications depend on, published as `fastcgi-rs`
+//! and imported as `fastcgi`: it re-exports the protocol codec and server
+//! runtime of [`fastcgi_core`], the
+//! [`#[fcgi_handler]`](macro@fcgi_handler) attribute, and the
+//! [`bytes`](https://docs.rs/bytes/1) and [`http`](https://docs.rs/http/1)
+//! crates its API uses. The README has the `[dependencies]` block;
+//! the tour below goes from a first handler to its tests.
 //!
 //! # A first handler
 //!
@@ -63,7 +66,7 @@
 //!   params-only [`Environ`](request::Environ), [`Query`](extract::Query),
 //!   [`State`](extract::State), [`AbortSignal`](request::AbortSignal),
 //!   [`RequestParts`](request::RequestParts); or one that consumes the body
-//!   or the request: [`Body`](request::Body), `Bytes`, `Vec<u8>`,
+//!   or the request: [`Body`](request::Body), [`Bytes`](bytes::Bytes), `Vec<u8>`,
 //!   [`Text`](extract::Text), [`Json`](extract::Json),
 //!   [`Form`](extract::Form), [`Data`](extract::Data),
 //!   [`ResponseWriter`](response::ResponseWriter),
@@ -194,36 +197,59 @@
 //!   server would.
 //! - [`protocol`]: the sans-io FastCGI codec underneath.
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
 pub use fastcgi_core::{
     Error, ProtocolError, client, extract, handler, log, path, protocol, request, response,
     routing, server, status, testing,
 };
 pub use fastcgi_macros::fcgi_handler;
 
+/// The `bytes` crate, which request and response bodies are made of
+/// ([`Bytes`](bytes::Bytes)): the version this crate uses, so an
+/// application needs no dependency of its own.
+pub use bytes;
+/// The `http` crate: [`StatusCode`](http::StatusCode), header names such as
+/// [`http::header::LOCATION`], `http::Request` and `http::Response` for
+/// tower services; the version this crate uses.
+pub use http;
+
+#[cfg(feature = "dev-http")]
+#[cfg_attr(docsrs, doc(cfg(feature = "dev-http")))]
+pub use fastcgi_core::dev;
 #[cfg(feature = "tower")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tower")))]
 pub use fastcgi_core::tower;
 
 /// README.md's Rust snippets, run as doc-tests so the README cannot drift
 /// from the API. Only `rustdoc --test` sees it (`cfg(doctest)`): it is not
 /// part of the crate, and the README stays out of the rendered docs.
-#[cfg(doctest)]
-#[doc = include_str!("../../README.md")]
+///
+/// `README.md` here is a link to the workspace's README, and the package
+/// carries it at the same place. Its tower section needs the `tower`
+/// feature: in the workspace the dev-dependency of this crate on itself
+/// switches it on; a packaged copy, whose dev-dependencies lose that one,
+/// runs these with `cargo test --features tower` and skips them without.
+#[cfg(all(doctest, feature = "tower"))]
+#[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;
 
-/// Everything a typical application uses.
+/// Everything a typical application uses: `use fastcgi::prelude::*;`.
 pub mod prelude {
+    pub use bytes::Bytes;
     pub use fastcgi_core::extract::{Data, Form, Json, Query, State, Text};
     pub use fastcgi_core::handler::Handler;
     pub use fastcgi_core::request::{AbortSignal, Body, Environ, Request, RequestParts};
     pub use fastcgi_core::response::{
-        Html, IntoResponse, Ndjson, Redirect, Response, ResponseWriter, StatusCode, StreamBody,
-        TryNdjson,
+        Html, IntoResponse, Ndjson, Redirect, Response, ResponseWriter, StatusCode, Stderr,
+        StreamBody, TryNdjson,
     };
     pub use fastcgi_core::routing::{
         MethodRouter, Path, PathParams, Router, any, delete, get, patch, post, put,
     };
     pub use fastcgi_core::server::Server;
     #[cfg(feature = "tower")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "tower")))]
     pub use fastcgi_core::tower::Extension;
     pub use fastcgi_macros::fcgi_handler;
 }

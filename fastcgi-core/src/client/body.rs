@@ -27,7 +27,7 @@ const RECORD_PIECE: usize = 65528;
 /// the handler consumes the body: a big upload never sits in memory whole.
 ///
 /// ```
-/// use fastcgi_core::client::RequestBody;
+/// use fastcgi::client::RequestBody;
 ///
 /// let full = RequestBody::from("name=value");
 /// assert_eq!(full.len(), Some(10));

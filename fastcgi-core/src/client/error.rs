@@ -17,7 +17,7 @@ use crate::protocol::{ProtocolError, ProtocolStatus};
 ///
 /// ```
 /// # async fn run() {
-/// use fastcgi_core::client::{ClientError, ClientRequest, Connection};
+/// use fastcgi::client::{ClientError, ClientRequest, Connection};
 ///
 /// match Connection::connect("127.0.0.1:1").await {
 ///     Err(err @ ClientError::Connect { .. }) => {

@@ -25,9 +25,9 @@
 //! # Example
 //!
 //! ```no_run
-//! use fastcgi_core::client::{ClientRequest, Connection};
+//! use fastcgi::client::{ClientRequest, Connection};
 //!
-//! # async fn run() -> Result<(), fastcgi_core::client::ClientError> {
+//! # async fn run() -> Result<(), fastcgi::client::ClientError> {
 //! let mut conn = Connection::connect("127.0.0.1:9000").await?;
 //! let response = conn
 //!     .send(ClientRequest::get("/items?id=3").header("Accept", "application/json"))
@@ -38,7 +38,7 @@
 //! }
 //!
 //! // A big upload, streamed as the application reads it.
-//! let (writer, body) = fastcgi_core::client::RequestBody::channel();
+//! let (writer, body) = fastcgi::client::RequestBody::channel();
 //! let upload = ClientRequest::post("/upload", "application/octet-stream", body);
 //! let mut stream = conn.start(upload).await?;
 //! tokio::spawn(async move {
@@ -56,13 +56,13 @@
 //! The same with a test server in the process, runnable:
 //!
 //! ```
-//! # async fn run() -> Result<(), fastcgi_core::client::ClientError> {
-//! use fastcgi_core::client::{ClientRequest, Connection};
-//! use fastcgi_core::handler::from_fn;
-//! use fastcgi_core::server::Server;
+//! # async fn run() -> Result<(), fastcgi::client::ClientError> {
+//! use fastcgi::client::{ClientRequest, Connection};
+//! use fastcgi::handler::from_fn;
+//! use fastcgi::server::Server;
 //!
 //! let (client_io, server_io) = tokio::io::duplex(64 * 1024);
-//! let hello = from_fn(|request: fastcgi_core::request::Request| async move {
+//! let hello = from_fn(|request: fastcgi::request::Request| async move {
 //!     format!("hello {}", request.environ().get("QUERY_STRING").unwrap_or(""))
 //! });
 //! let server = Server::new();

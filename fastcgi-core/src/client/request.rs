@@ -44,7 +44,7 @@ const SERVER_SOFTWARE: &str = concat!("fastcgi-core/", env!("CARGO_PKG_VERSION")
 /// | `HTTP_HOST` | `localhost` (every HTTP/1.1 request has a `Host` header) |
 ///
 /// ```
-/// use fastcgi_core::client::ClientRequest;
+/// use fastcgi::client::ClientRequest;
 ///
 /// let request = ClientRequest::get("/items?id=3")
 ///     .header("User-Agent", "test")

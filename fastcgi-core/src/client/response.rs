@@ -23,11 +23,11 @@ pub struct EndRequest {
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")]
-/// # async fn main() -> Result<(), fastcgi_core::client::ClientError> {
-/// use fastcgi_core::client::ResponseEvent;
-/// use fastcgi_core::handler::from_fn;
-/// use fastcgi_core::protocol::ProtocolStatus;
-/// use fastcgi_core::testing::TestClient;
+/// # async fn main() -> Result<(), fastcgi::client::ClientError> {
+/// use fastcgi::client::ResponseEvent;
+/// use fastcgi::handler::from_fn;
+/// use fastcgi::protocol::ProtocolStatus;
+/// use fastcgi::testing::TestClient;
 ///
 /// let client = TestClient::new(from_fn(|_| async { "hi" }));
 /// let mut stream = client.get("/").start().await?;
@@ -59,9 +59,9 @@ pub enum ResponseEvent {
 /// `FCGI_STDERR` output, and the `FCGI_END_REQUEST` statuses.
 ///
 /// ```
-/// # async fn run() -> Result<(), fastcgi_core::client::ClientError> {
-/// use fastcgi_core::handler::from_fn;
-/// use fastcgi_core::testing::TestClient;
+/// # async fn run() -> Result<(), fastcgi::client::ClientError> {
+/// use fastcgi::handler::from_fn;
+/// use fastcgi::testing::TestClient;
 ///
 /// let client = TestClient::new(from_fn(|_| async { "hello" }));
 /// let response = client.get("/").send().await?;

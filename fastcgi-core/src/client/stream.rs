@@ -26,10 +26,10 @@ use crate::protocol::ProtocolStatus;
 /// [`MultiplexedConnection`](super::MultiplexedConnection) are `'static`.
 ///
 /// ```
-/// # async fn run() -> Result<(), fastcgi_core::client::ClientError> {
-/// use fastcgi_core::handler::from_fn;
-/// use fastcgi_core::response::{StreamBody, unfold};
-/// use fastcgi_core::testing::TestClient;
+/// # async fn run() -> Result<(), fastcgi::client::ClientError> {
+/// use fastcgi::handler::from_fn;
+/// use fastcgi::response::{StreamBody, unfold};
+/// use fastcgi::testing::TestClient;
 ///
 /// let client = TestClient::new(from_fn(|_| async {
 ///     StreamBody::new(unfold(0, |i| async move {

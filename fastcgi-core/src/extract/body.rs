@@ -58,7 +58,7 @@ impl FromRequest for Vec<u8> {
 /// (A plain `String` argument is a CGI meta-variable, taken by name.)
 ///
 /// ```
-/// use fastcgi_core::extract::Text;
+/// use fastcgi::extract::Text;
 /// async fn shout(Text(body): Text) -> String {
 ///     body.to_uppercase()
 /// }

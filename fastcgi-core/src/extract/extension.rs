@@ -15,7 +15,7 @@ use crate::response::{IntoResponse, Response, internal_error};
 /// of that type of its own.
 ///
 /// ```
-/// use fastcgi_core::tower::Extension;
+/// use fastcgi::tower::Extension;
 ///
 /// #[derive(Clone)]
 /// struct User(String);

@@ -15,7 +15,7 @@ use crate::response::{IntoResponse, Response};
 /// Another content type gets 415, a body that does not fit `T` 400.
 ///
 /// ```
-/// use fastcgi_core::extract::Form;
+/// use fastcgi::extract::Form;
 ///
 /// #[derive(serde::Deserialize)]
 /// struct Login { user: String, password: String }

@@ -21,7 +21,7 @@ use crate::response::{IntoResponse, Response, ResponseBody, internal_error};
 /// As a return value: `T` serialized, `Content-Type: application/json`.
 ///
 /// ```
-/// use fastcgi_core::extract::Json;
+/// use fastcgi::extract::Json;
 ///
 /// #[derive(serde::Deserialize, serde::Serialize)]
 /// struct Item { name: String, n: u32 }

@@ -10,7 +10,7 @@
 //!   [`PathParams`].
 //! - [`FromRequest`] consumes a stream (FCGI_STDIN, FCGI_DATA) or the
 //!   request itself, so only one argument can take each:
-//!   [`Body`](crate::request::Body), [`Bytes`](bytes::Bytes), [`Text`],
+//!   [`Body`](crate::request::Body), [`Bytes`](https://docs.rs/bytes/1/bytes/struct.Bytes.html), [`Text`],
 //!   [`Json`], [`Form`], [`Data`],
 //!   [`ResponseWriter`](crate::response::ResponseWriter),
 //!   [`Request`].
@@ -28,9 +28,9 @@
 //! # Writing an extractor
 //!
 //! ```
-//! use fastcgi_core::extract::FromRequestParts;
-//! use fastcgi_core::request::RequestParts;
-//! use fastcgi_core::response::StatusCode;
+//! use fastcgi::extract::FromRequestParts;
+//! use fastcgi::request::RequestParts;
+//! use fastcgi::response::StatusCode;
 //!
 //! /// The value of the `X-Api-Key` header, required.
 //! struct ApiKey(String);

@@ -18,10 +18,10 @@ use crate::response::{IntoResponse, Response, internal_error};
 /// (`Path<(String, u32)>`), or a struct by name.
 ///
 /// ```
-/// use fastcgi_core::routing::{Path, Router, get};
-/// use fastcgi_core::handler::from_fn;
-/// use fastcgi_core::request::Request;
-/// use fastcgi_core::extract::FromRequestParts;
+/// use fastcgi::routing::{Path, Router, get};
+/// use fastcgi::handler::from_fn;
+/// use fastcgi::request::Request;
+/// use fastcgi::extract::FromRequestParts;
 ///
 /// #[derive(serde::Deserialize)]
 /// struct PostId {
@@ -82,7 +82,7 @@ impl<T: DeserializeOwned + Send> FromRequestParts for Path<T> {
 /// look them up at run time. Empty when the route has none.
 ///
 /// ```
-/// use fastcgi_core::routing::PathParams;
+/// use fastcgi::routing::PathParams;
 ///
 /// async fn show(params: PathParams) -> String {
 ///     format!("{} via {}", params.get("id").unwrap_or("?"), params.route())

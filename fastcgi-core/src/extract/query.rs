@@ -14,7 +14,7 @@ use crate::response::{IntoResponse, Response};
 /// and serde's explanation.
 ///
 /// ```
-/// use fastcgi_core::extract::Query;
+/// use fastcgi::extract::Query;
 ///
 /// #[derive(serde::Deserialize)]
 /// struct Listing {

@@ -6,9 +6,10 @@ use super::FromRequestParts;
 use crate::request::RequestParts;
 use crate::response::{IntoResponse, Response, internal_error};
 
-/// Application state registered with `Server::with_state(value)` (the
-/// seed's `server` member): database pools, configuration, counters. Each
-/// request gets a clone, so wrap large or mutable state in an `Arc`.
+/// Application state registered with `Server::with_state(value)`
+/// (simple-fastcgi's `server` member): database pools, configuration,
+/// counters. Each request gets a clone, so wrap large or mutable state in
+/// an `Arc`.
 /// A value for one request (what a middleware inserted) is not state: take
 /// it from [`RequestParts::extensions`], or with the `tower` feature as an
 /// `Extension<T>`.
@@ -16,7 +17,7 @@ use crate::response::{IntoResponse, Response, internal_error};
 /// ```
 /// use std::sync::Arc;
 /// use std::sync::atomic::{AtomicU64, Ordering};
-/// use fastcgi_core::extract::State;
+/// use fastcgi::extract::State;
 ///
 /// #[derive(Clone, Default)]
 /// struct Counter(Arc<AtomicU64>);

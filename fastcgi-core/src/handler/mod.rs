@@ -16,9 +16,9 @@ use crate::response::{IntoResponse, Response};
 /// concurrently for concurrent requests.
 ///
 /// ```
-/// use fastcgi_core::handler::Handler;
-/// use fastcgi_core::request::Request;
-/// use fastcgi_core::response::{IntoResponse, Response};
+/// use fastcgi::handler::Handler;
+/// use fastcgi::request::Request;
+/// use fastcgi::response::{IntoResponse, Response};
 ///
 /// struct Hello;
 ///
@@ -48,8 +48,8 @@ impl<H: Handler> Handler for Arc<H> {
 /// A handler from a closure that takes the whole [`Request`].
 ///
 /// ```
-/// use fastcgi_core::handler::from_fn;
-/// use fastcgi_core::request::Request;
+/// use fastcgi::handler::from_fn;
+/// use fastcgi::request::Request;
 ///
 /// let echo_method = from_fn(|request: Request| async move {
 ///     request.environ().request_method().unwrap_or("?").to_owned()

@@ -21,7 +21,7 @@ const FIXED_BODY_LEN: u16 = 8;
 /// put in beyond it, and it never panics, whatever the bytes.
 ///
 /// ```
-/// use fastcgi_core::protocol::{Record, RecordDecoder};
+/// use fastcgi::protocol::{Record, RecordDecoder};
 ///
 /// let mut decoder = RecordDecoder::new();
 /// // FCGI_STDIN for request 1 with content "hi" and 6 bytes of padding, in two pieces.
@@ -31,7 +31,7 @@ const FIXED_BODY_LEN: u16 = 8;
 /// let record = decoder.next_record()?;
 /// assert_eq!(record, Some(Record::Stdin { request_id: 1, content: "hi".into() }));
 /// assert_eq!(decoder.buffered_len(), 0);
-/// # Ok::<(), fastcgi_core::protocol::ProtocolError>(())
+/// # Ok::<(), fastcgi::protocol::ProtocolError>(())
 /// ```
 #[derive(Default)]
 pub struct RecordDecoder {

@@ -4,14 +4,14 @@
 //! Bytes flow one way through this module:
 //!
 //! - [`RecordDecoder`] buffers the bytes a web server sends and yields whole
-//!   [`Record`]s; stream content is a zero-copy [`Bytes`](bytes::Bytes) slice
+//!   [`Record`]s; stream content is a zero-copy [`Bytes`](https://docs.rs/bytes/1/bytes/struct.Bytes.html) slice
 //!   of its buffer. It never panics and never allocates more than one record
 //!   on behalf of the peer, whatever the input.
 //! - [`ParamsDecoder`] turns the content of a request's `FCGI_PARAMS` records
 //!   into [`Params`] (a pair may be split across records at any byte), within
 //!   the [`ProtocolLimits`].
 //! - The `encode_*` functions frame output into whole records on any
-//!   [`BufMut`](bytes::BufMut): streams are split at 65535 bytes and every
+//!   [`BufMut`](https://docs.rs/bytes/1/bytes/buf/trait.BufMut.html): streams are split at 65535 bytes and every
 //!   record is padded to a multiple of 8 bytes.
 //!
 //! Everything that can go wrong on the wire is a [`ProtocolError`] that says
@@ -23,7 +23,7 @@
 //!
 //! ```
 //! use bytes::BytesMut;
-//! use fastcgi_core::protocol::{
+//! use fastcgi::protocol::{
 //!     self, ParamsDecoder, ProtocolLimits, ProtocolStatus, Record, RecordDecoder, Role,
 //!     StreamType, FCGI_KEEP_CONN,
 //! };
@@ -66,7 +66,7 @@
 //! protocol::encode_stream_end(&mut out, StreamType::Stdout, request_id);
 //! protocol::encode_end_request(&mut out, request_id, 0, ProtocolStatus::RequestComplete);
 //! assert_eq!(out.len() % 8, 0);
-//! # Ok::<(), fastcgi_core::protocol::ProtocolError>(())
+//! # Ok::<(), fastcgi::protocol::ProtocolError>(())
 //! ```
 //!
 //! [FastCGI 1.0 specification]: https://fastcgi-archives.github.io/FastCGI_Specification.html

@@ -24,7 +24,7 @@ const MAX_FIELD_LEN: usize = 0x7fff_ffff;
 /// stream and adds the id to errors it reports.
 ///
 /// ```
-/// use fastcgi_core::protocol::{ParamsDecoder, ProtocolLimits};
+/// use fastcgi::protocol::{ParamsDecoder, ProtocolLimits};
 ///
 /// let mut decoder = ParamsDecoder::new(ProtocolLimits::default());
 /// // "HTTPS" = "on", split across two FCGI_PARAMS records.
@@ -32,7 +32,7 @@ const MAX_FIELD_LEN: usize = 0x7fff_ffff;
 /// decoder.push(b"PSon")?;
 /// let params = decoder.finish()?; // at the empty FCGI_PARAMS record
 /// assert_eq!(params.get("HTTPS"), Some("on"));
-/// # Ok::<(), fastcgi_core::protocol::ProtocolError>(())
+/// # Ok::<(), fastcgi::protocol::ProtocolError>(())
 /// ```
 #[derive(Debug, Clone)]
 pub struct ParamsDecoder {

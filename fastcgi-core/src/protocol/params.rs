@@ -24,7 +24,7 @@ pub(super) struct PairOffsets {
 /// one value it returns.
 ///
 /// ```
-/// use fastcgi_core::protocol::Params;
+/// use fastcgi::protocol::Params;
 ///
 /// let mut params: Params = [("REQUEST_METHOD", "GET"), ("QUERY_STRING", "a=1")].into_iter().collect();
 /// params.insert(b"HTTP_X_RAW", b"\xff");

@@ -1,4 +1,4 @@
-//! The abort signal of one request (the seed's `aborted()`).
+//! The abort signal of one request (simple-fastcgi's `aborted()`).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -15,7 +15,7 @@ use tokio::sync::Notify;
 /// that want to stop cleanly, or for blocking work that has no `.await`.
 ///
 /// ```
-/// use fastcgi_core::request::AbortSignal;
+/// use fastcgi::request::AbortSignal;
 /// # async fn produce_next_record() {}
 /// async fn stream_until_aborted(abort: AbortSignal) {
 ///     while !abort.is_aborted() {

@@ -45,7 +45,7 @@ impl From<BodyError> for io::Error {
 
 /// A request's body stream, read as it arrives from the web server.
 ///
-/// This is the seed's `read`/`readinto`/`readall`: [`chunk`](Self::chunk)
+/// This is simple-fastcgi's `read`/`readinto`/`readall`: [`chunk`](Self::chunk)
 /// hands out the bytes of each record without copying,
 /// [`read`](Self::read) fills a buffer, [`to_bytes`](Self::to_bytes) reads
 /// to the end under a size limit. `Body` also implements
@@ -184,7 +184,7 @@ impl Body {
     ///
     /// ```
     /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
-    /// use fastcgi_core::request::Body;
+    /// use fastcgi::request::Body;
     /// let body = Body::from_bytes("hello");
     /// assert_eq!(body.to_bytes(1024).await.unwrap(), "hello");
     /// # });
@@ -239,7 +239,7 @@ impl Body {
     }
 
     /// Reads up to `buf.len()` bytes into `buf`, returning how many; 0 at
-    /// the end of the body (the seed's `readinto`).
+    /// the end of the body (simple-fastcgi's `readinto`).
     pub async fn read(&mut self, buf: &mut [u8]) -> Result<usize, BodyError> {
         if buf.is_empty() {
             return Ok(0);
@@ -256,7 +256,7 @@ impl Body {
         }
     }
 
-    /// Reads the whole body (the seed's `readall`), failing with
+    /// Reads the whole body (simple-fastcgi's `readall`), failing with
     /// [`BodyError::TooLarge`] once it exceeds `limit` bytes.
     pub async fn to_bytes(mut self, limit: usize) -> Result<Bytes, BodyError> {
         let first = match self.chunk().await? {

@@ -6,7 +6,7 @@ use serde::ser::{Serialize, SerializeMap, Serializer};
 
 use crate::protocol::Params;
 
-/// The CGI meta-variables the web server sent for a request (the seed's
+/// The CGI meta-variables the web server sent for a request (simple-fastcgi's
 /// `environ` dict): names upper-cased, values as sent.
 ///
 /// Values are bytes, since not every value is UTF-8 (a percent-decoded
@@ -15,7 +15,7 @@ use crate::protocol::Params;
 /// as a JSON object of name → value (non-UTF-8 bytes replaced by U+FFFD).
 ///
 /// ```
-/// use fastcgi_core::request::Environ;
+/// use fastcgi::request::Environ;
 /// let environ: Environ = [("REQUEST_METHOD", "GET"), ("query_string", "a=1")]
 ///     .into_iter()
 ///     .collect();

@@ -98,7 +98,7 @@ impl RequestParts {
     /// with other requests.
     ///
     /// ```
-    /// use fastcgi_core::request::{Environ, RequestParts};
+    /// use fastcgi::request::{Environ, RequestParts};
     ///
     /// #[derive(Clone)]
     /// struct RequestId(u64);
@@ -165,8 +165,8 @@ impl Request {
     /// ```
     /// use std::sync::Arc;
     ///
-    /// use fastcgi_core::handler::{Handler, from_fn};
-    /// use fastcgi_core::request::{Body, Environ, Request, RequestParts};
+    /// use fastcgi::handler::{Handler, from_fn};
+    /// use fastcgi::request::{Body, Environ, Request, RequestParts};
     /// use http::StatusCode;
     ///
     /// #[derive(Clone)]

@@ -109,7 +109,7 @@ macro_rules! full_from {
 }
 full_from!(Bytes, Vec<u8>, String, &'static str, &'static [u8]);
 
-/// JSON text: the seed's `send_response(..., data)` with a JSON value.
+/// JSON text: simple-fastcgi's `send_response(..., data)` with a JSON value.
 impl From<serde_json::Value> for ResponseBody {
     fn from(value: serde_json::Value) -> Self {
         Self::full(value.to_string())

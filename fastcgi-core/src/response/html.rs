@@ -3,7 +3,7 @@ use super::{IntoResponse, Response, ResponseBody};
 /// An HTML response: `Content-Type: text/html; charset=utf-8`.
 ///
 /// ```
-/// use fastcgi_core::response::{Html, IntoResponse};
+/// use fastcgi::response::{Html, IntoResponse};
 /// let response = Html("<h1>hi</h1>").into_response();
 /// assert_eq!(response.headers()["content-type"], "text/html; charset=utf-8");
 /// ```

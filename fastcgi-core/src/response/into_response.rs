@@ -23,7 +23,7 @@ use crate::cgi::{INTERNAL_ERROR_BODY, INTERNAL_ERROR_CONTENT_TYPE};
 /// Implement it for your own types to return them from handlers:
 ///
 /// ```
-/// use fastcgi_core::response::{IntoResponse, Response, StatusCode};
+/// use fastcgi::response::{IntoResponse, Response, StatusCode};
 ///
 /// enum AppError { NotFound, Database(String) }
 ///
@@ -208,7 +208,7 @@ impl<H: ResponseHeaders, T: IntoResponse> IntoResponse for (StatusCode, H, T) {
 /// turns the response into a 500, with the reason on FCGI_STDERR.
 ///
 /// ```
-/// use fastcgi_core::response::{IntoResponse, StatusCode};
+/// use fastcgi::response::{IntoResponse, StatusCode};
 /// let response = (
 ///     StatusCode::CREATED,
 ///     [("location", "/items/7"), ("x-request", "7")],

@@ -28,7 +28,7 @@ use crate::cgi::LocalRedirect;
 /// reason on FCGI_STDERR.
 ///
 /// ```
-/// use fastcgi_core::response::{IntoResponse, Redirect};
+/// use fastcgi::response::{IntoResponse, Redirect};
 /// let client = Redirect::to("https://example.com/").into_response();
 /// assert_eq!(client.status(), 302);
 /// assert_eq!(client.headers()["location"], "https://example.com/");

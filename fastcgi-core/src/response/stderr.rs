@@ -1,4 +1,4 @@
-//! [`Stderr`]: a request's error stream (FCGI_STDERR), the seed's
+//! [`Stderr`]: a request's error stream (FCGI_STDERR), simple-fastcgi's
 //! `write_err`, as a handler argument of its own.
 
 use std::io;
@@ -14,7 +14,7 @@ use crate::protocol::{StreamType, encode_stream};
 /// own stderr.
 ///
 /// ```
-/// use fastcgi_core::response::Stderr;
+/// use fastcgi::response::Stderr;
 ///
 /// async fn handler(stderr: Stderr) -> &'static str {
 ///     let _ = stderr.write("cache miss for /items\n").await;

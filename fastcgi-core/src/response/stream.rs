@@ -19,7 +19,7 @@ use super::{BoxError, IntoResponse, Response, ResponseBody};
 /// they come.
 ///
 /// ```
-/// use fastcgi_core::response::{IntoResponse, StreamBody};
+/// use fastcgi::response::{IntoResponse, StreamBody};
 /// # struct Iter(std::vec::IntoIter<Result<&'static str, std::io::Error>>);
 /// # impl futures_core::Stream for Iter {
 /// #     type Item = Result<&'static str, std::io::Error>;
@@ -70,13 +70,13 @@ where
 
 /// A response of newline-delimited JSON (`application/x-ndjson`): each item
 /// of the stream is serialized on its own line and sent as soon as it is
-/// produced, like the seed's `dir_listing`.
+/// produced, like simple-fastcgi's `dir_listing`.
 ///
 /// For a stream of `Result`s, where an `Err` should end the response early
 /// (with the error on FCGI_STDERR), use [`TryNdjson`].
 ///
 /// ```
-/// use fastcgi_core::response::{IntoResponse, Ndjson};
+/// use fastcgi::response::{IntoResponse, Ndjson};
 /// # struct Iter(std::vec::IntoIter<u32>);
 /// # impl futures_core::Stream for Iter {
 /// #     type Item = u32;

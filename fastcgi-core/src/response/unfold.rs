@@ -16,7 +16,7 @@ use futures_core::Stream;
 ///
 /// ```
 /// use std::time::Duration;
-/// use fastcgi_core::response::{IntoResponse, Ndjson, unfold};
+/// use fastcgi::response::{IntoResponse, Ndjson, unfold};
 ///
 /// #[derive(serde::Serialize)]
 /// struct Tick { i: u32 }

@@ -1,4 +1,4 @@
-//! The low-level response writer: the seed's `write`, `flush`,
+//! The low-level response writer: simple-fastcgi's `write`, `flush`,
 //! `write_err`, `send_response` and `send_redirect`.
 
 use std::io;
@@ -32,7 +32,7 @@ use crate::protocol::{StreamType, encode_stream};
 /// [`std::io::Write`].
 ///
 /// ```
-/// use fastcgi_core::response::ResponseWriter;
+/// use fastcgi::response::ResponseWriter;
 /// use http::StatusCode;
 ///
 /// async fn hand_written(mut out: ResponseWriter) -> std::io::Result<()> {
@@ -96,7 +96,7 @@ impl ResponseWriter {
         self.write_stream(StreamType::Stdout, data).await
     }
 
-    /// Waits until everything written so far is on the socket (the seed's
+    /// Waits until everything written so far is on the socket (simple-fastcgi's
     /// `write(data, flush=True)`).
     pub async fn flush(&mut self) -> io::Result<()> {
         let position = self.position;
@@ -207,13 +207,13 @@ impl ResponseWriter {
         Ok(())
     }
 
-    /// The seed's `send_response(code, mime_type, data, extra_headers,
+    /// simple-fastcgi's `send_response(code, mime_type, data, extra_headers,
     /// flush)`: writes a CGI document with `status`, `Content-Type:
     /// mime_type` and `extra_headers`, then `data` (text, bytes, or a
     /// [`ResponseBody`] stream), then flushes when `flush` is set. More
     /// [`write`](Self::write)s may follow to append to the body.
     ///
-    /// Like the seed, it sets no `Content-Length`: add one to
+    /// Like simple-fastcgi, it sets no `Content-Length`: add one to
     /// `extra_headers` if you know it.
     pub async fn send_response(
         &mut self,
@@ -267,7 +267,7 @@ impl ResponseWriter {
         Ok(())
     }
 
-    /// The seed's `send_redirect(target)`: a local redirect when `target`
+    /// simple-fastcgi's `send_redirect(target)`: a local redirect when `target`
     /// is a path (starts with `/`), otherwise a client redirect (302).
     pub async fn send_redirect(&mut self, target: &str) -> io::Result<()> {
         let redirect =

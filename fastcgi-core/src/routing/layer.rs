@@ -24,15 +24,16 @@ where
     Endpoint::new(from_service(layer.layer(Route::new(endpoint))))
 }
 
+#[cfg_attr(docsrs, doc(cfg(feature = "tower")))]
 impl Router {
     /// Wraps every route added so far, and the fallback (the default 404
     /// included), in a tower [`Layer`]: tower-http's timeouts, tracing,
     /// compression, CORS, request ids and body limits work unchanged, and
-    /// so does any layer of your own.
+    /// so does any layer of your own. With the `tower` feature.
     ///
     /// ```
-    /// use fastcgi_core::handler::from_fn;
-    /// use fastcgi_core::routing::{Router, get};
+    /// use fastcgi::handler::from_fn;
+    /// use fastcgi::routing::{Router, get};
     ///
     /// # fn add_routes(router: Router) -> Router { router }
     /// # #[derive(Clone)] struct TimeoutLayer;
@@ -72,7 +73,7 @@ impl Router {
 
     /// Like [`layer`](Self::layer), but for the routes only, not the
     /// fallback: for authorization, which should not turn a 404 into a
-    /// 401.
+    /// 401. With the `tower` feature.
     pub fn route_layer<L, B>(self, layer: L) -> Self
     where
         L: Layer<Route>,
@@ -91,7 +92,7 @@ impl Router {
 
     /// Routes every method on `pattern` to a tower service, built as
     /// [`from_service`](crate::tower::from_service) describes (its URI is
-    /// `REQUEST_URI`, unchanged).
+    /// `REQUEST_URI`, unchanged). With the `tower` feature.
     ///
     /// # Panics
     ///
@@ -105,9 +106,10 @@ impl Router {
     }
 }
 
+#[cfg_attr(docsrs, doc(cfg(feature = "tower")))]
 impl MethodRouter {
     /// Wraps every handler added so far, and the 405 answer, in a tower
-    /// [`Layer`]; see [`Router::layer`].
+    /// [`Layer`]; see [`Router::layer`]. With the `tower` feature.
     pub fn layer<L, B>(self, layer: L) -> Self
     where
         L: Layer<Route>,

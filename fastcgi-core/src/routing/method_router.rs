@@ -31,8 +31,8 @@ fn slot(method: &str) -> Option<usize> {
 /// [`Router::route`](super::Router::route):
 ///
 /// ```
-/// use fastcgi_core::handler::from_fn;
-/// use fastcgi_core::routing::{Router, get};
+/// use fastcgi::handler::from_fn;
+/// use fastcgi::routing::{Router, get};
 ///
 /// let list = from_fn(|_| async { "all items" });
 /// let create = from_fn(|_| async { "created" });
@@ -105,8 +105,8 @@ method_router_fns!(
 /// including extension methods such as `PROPFIND`) to `handler`.
 ///
 /// ```
-/// use fastcgi_core::handler::from_fn;
-/// use fastcgi_core::routing::{Router, on};
+/// use fastcgi::handler::from_fn;
+/// use fastcgi::routing::{Router, on};
 ///
 /// let props = from_fn(|_| async { "<multistatus/>" });
 /// let method = http::Method::from_bytes(b"PROPFIND").unwrap();

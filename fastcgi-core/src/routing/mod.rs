@@ -4,11 +4,11 @@
 //! each request to the handler of the route its path matches, by method:
 //!
 //! ```no_run
-//! use fastcgi_core::handler::from_fn;
-//! use fastcgi_core::request::Request;
-//! use fastcgi_core::routing::{Path, Router, get};
-//! use fastcgi_core::extract::FromRequestParts;
-//! use fastcgi_core::server::Server;
+//! use fastcgi::handler::from_fn;
+//! use fastcgi::request::Request;
+//! use fastcgi::routing::{Path, Router, get};
+//! use fastcgi::extract::FromRequestParts;
+//! use fastcgi::server::Server;
 //!
 //! async fn show_item(request: Request) -> String {
 //!     match Path::<u64>::from_request_parts(request.parts()).await {
@@ -18,7 +18,7 @@
 //! }
 //!
 //! #[tokio::main]
-//! async fn main() -> Result<(), fastcgi_core::Error> {
+//! async fn main() -> Result<(), fastcgi::Error> {
 //!     let app = Router::new()
 //!         .route("/", get(from_fn(|_| async { "home" })))
 //!         .route("/items/{id}", get(from_fn(show_item)));

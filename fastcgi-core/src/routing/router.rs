@@ -22,11 +22,11 @@ use crate::response::{IntoResponse, Response, internal_error};
 /// of handlers.
 ///
 /// ```
-/// use fastcgi_core::handler::from_fn;
-/// use fastcgi_core::routing::{PathParams, Router, get};
-/// use fastcgi_core::extract::FromRequestParts;
-/// use fastcgi_core::request::Request;
-/// use fastcgi_core::testing::TestClient;
+/// use fastcgi::handler::from_fn;
+/// use fastcgi::routing::{PathParams, Router, get};
+/// use fastcgi::extract::FromRequestParts;
+/// use fastcgi::request::Request;
+/// use fastcgi::testing::TestClient;
 ///
 /// async fn show(request: Request) -> String {
 ///     let params = PathParams::from_request_parts(request.parts()).await.unwrap_or_default();
@@ -34,7 +34,7 @@ use crate::response::{IntoResponse, Response, internal_error};
 /// }
 ///
 /// # #[tokio::main(flavor = "current_thread")]
-/// # async fn main() -> Result<(), fastcgi_core::client::ClientError> {
+/// # async fn main() -> Result<(), fastcgi::client::ClientError> {
 /// let api = Router::new().route("/version", get(from_fn(|_| async { "1" })));
 /// let app = Router::new()
 ///     .route("/items/{id}", get(from_fn(show)).post(from_fn(|_| async { "created" })))
@@ -257,7 +257,7 @@ impl Router {
     /// nginx, lighttpd and Apache send.
     ///
     /// ```
-    /// use fastcgi_core::routing::{PathSource, Router};
+    /// use fastcgi::routing::{PathSource, Router};
     ///
     /// // An app mounted at /app.fcgi, routing on the rest (PATH_INFO).
     /// let app = Router::new().path_source(PathSource::PathInfo);

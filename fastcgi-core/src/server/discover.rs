@@ -59,10 +59,7 @@ fn dev_http_from_env() -> Result<Option<SocketAddr>, Error> {
         return Ok(None);
     };
     if cfg!(not(feature = "dev-http")) {
-        return Err(Error::InvalidAddress {
-            value,
-            reason: "FCGI_DEV_HTTP is set, but this program was built without the development HTTP front: enable the `dev-http` feature of the fastcgi crate, or unset FCGI_DEV_HTTP".to_owned(),
-        });
+        return Err(Error::DevHttpDisabled { value });
     }
     value.parse().map(Some).map_err(|_| Error::InvalidAddress {
         value,

@@ -130,7 +130,7 @@ impl MetricsSnapshot {
     /// named `fastcgi_*` with its HELP and TYPE lines.
     ///
     /// ```
-    /// use fastcgi_core::server::Metrics;
+    /// use fastcgi::server::Metrics;
     /// let text = Metrics::default().snapshot().to_prometheus();
     /// assert!(text.contains("# TYPE fastcgi_requests_total counter\nfastcgi_requests_total 0\n"));
     /// ```

@@ -2,11 +2,11 @@
 //! task per connection, graceful shutdown.
 //!
 //! ```no_run
-//! use fastcgi_core::handler::from_fn;
-//! use fastcgi_core::server::Server;
+//! use fastcgi::handler::from_fn;
+//! use fastcgi::server::Server;
 //!
 //! #[tokio::main]
-//! async fn main() -> Result<(), fastcgi_core::Error> {
+//! async fn main() -> Result<(), fastcgi::Error> {
 //!     let hello = from_fn(|_request| async { "Hello, World!" });
 //!     // FCGI_BIND, systemd socket activation, or fd 0: whichever is there.
 //!     Server::from_env()?.serve(hello).await
@@ -38,18 +38,18 @@ use config::ServerConfig;
 pub(crate) use connection::Shared;
 
 /// A FastCGI server: a listening socket, limits, application state, and a
-/// handler to serve with (the seed's `FcgiServer`/`AsyncFcgiServer`).
+/// handler to serve with (simple-fastcgi's `FcgiServer`/`AsyncFcgiServer`).
 ///
 /// Build it with [`from_env`](Self::from_env) (what a deployed app does),
 /// [`bind`](Self::bind), or [`from_listener`](Self::from_listener); adjust
 /// limits with the builder methods; then [`serve`](Self::serve).
 ///
 /// ```no_run
-/// # use fastcgi_core::handler::from_fn;
+/// # use fastcgi::handler::from_fn;
 /// use std::time::Duration;
-/// use fastcgi_core::server::Server;
+/// use fastcgi::server::Server;
 ///
-/// # async fn run() -> Result<(), fastcgi_core::Error> {
+/// # async fn run() -> Result<(), fastcgi::Error> {
 /// # let handler = from_fn(|_| async { "hi" });
 /// Server::bind("unix:/run/app/fcgi.sock")?
 ///     .unix_socket_mode(0o660)
@@ -151,7 +151,7 @@ impl Server {
         }
     }
 
-    /// The listening socket's file descriptor (the seed's `fileno()`);
+    /// The listening socket's file descriptor (simple-fastcgi's `fileno()`);
     /// `None` without a listener.
     pub fn fileno(&self) -> Option<RawFd> {
         self.listener.as_ref().map(AsRawFd::as_raw_fd)
@@ -275,7 +275,7 @@ impl Server {
         self
     }
 
-    /// Calls `action` every `every` while serving (the seed's
+    /// Calls `action` every `every` while serving (simple-fastcgi's
     /// `service_actions()`), on the accept loop's task: keep it short.
     pub fn service_actions(
         mut self,

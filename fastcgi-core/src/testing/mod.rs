@@ -8,10 +8,10 @@
 //! `FCGI_STDERR` text, and the `FCGI_END_REQUEST` statuses.
 //!
 //! ```
-//! use fastcgi_core::handler::from_fn;
-//! use fastcgi_core::request::Request;
-//! use fastcgi_core::response::{IntoResponse, StatusCode};
-//! use fastcgi_core::testing::TestClient;
+//! use fastcgi::handler::from_fn;
+//! use fastcgi::request::Request;
+//! use fastcgi::response::{IntoResponse, StatusCode};
+//! use fastcgi::testing::TestClient;
 //!
 //! async fn item(request: Request) -> impl IntoResponse {
 //!     match request.environ().get("QUERY_STRING") {
@@ -21,7 +21,7 @@
 //! }
 //!
 //! #[tokio::main(flavor = "current_thread")]
-//! async fn main() -> Result<(), fastcgi_core::client::ClientError> {
+//! async fn main() -> Result<(), fastcgi::client::ClientError> {
 //!     let client = TestClient::new(from_fn(item));
 //!
 //!     let found = client.get("/items?id=3").header("Accept", "text/plain").send().await?;
@@ -37,12 +37,12 @@
 //! Streaming, aborts and dropped connections:
 //!
 //! ```
-//! # use fastcgi_core::handler::from_fn;
-//! # use fastcgi_core::testing::TestClient;
-//! # use fastcgi_core::response::ResponseWriter;
+//! # use fastcgi::handler::from_fn;
+//! # use fastcgi::testing::TestClient;
+//! # use fastcgi::response::ResponseWriter;
 //! # #[tokio::main(flavor = "current_thread")]
-//! # async fn main() -> Result<(), fastcgi_core::client::ClientError> {
-//! let client = TestClient::new(from_fn(|mut request: fastcgi_core::request::Request| async move {
+//! # async fn main() -> Result<(), fastcgi::client::ClientError> {
+//! let client = TestClient::new(from_fn(|mut request: fastcgi::request::Request| async move {
 //!     let Some(mut out) = request.take_writer() else { return };
 //!     let _ = out.send_response(http::StatusCode::OK, "text/plain", "first\n", &[], true).await;
 //!     request.parts().abort_signal().aborted().await; // until the client gives up
@@ -96,16 +96,16 @@ const PIPE_BUFFER: usize = 256 * 1024;
 /// server.
 ///
 /// ```
-/// use fastcgi_core::handler::from_fn;
-/// use fastcgi_core::server::Server;
-/// use fastcgi_core::testing::TestClient;
+/// use fastcgi::handler::from_fn;
+/// use fastcgi::server::Server;
+/// use fastcgi::testing::TestClient;
 ///
 /// #[derive(Clone)]
 /// struct Config { greeting: &'static str }
 ///
 /// # #[tokio::main(flavor = "current_thread")]
-/// # async fn main() -> Result<(), fastcgi_core::client::ClientError> {
-/// let handler = from_fn(|request: fastcgi_core::request::Request| async move {
+/// # async fn main() -> Result<(), fastcgi::client::ClientError> {
+/// let handler = from_fn(|request: fastcgi::request::Request| async move {
 ///     let greeting = request.parts().state::<Config>().map_or("?", |c| c.greeting);
 ///     let body = request.environ().get("CONTENT_LENGTH").unwrap_or("0").to_owned();
 ///     format!("{greeting}, {body} bytes")
@@ -241,11 +241,11 @@ impl TestClient {
 /// [`json`](Self::json), [`form`](Self::form)) are reported by `send` and `start`.
 ///
 /// ```
-/// # use fastcgi_core::handler::from_fn;
-/// # use fastcgi_core::testing::TestClient;
+/// # use fastcgi::handler::from_fn;
+/// # use fastcgi::testing::TestClient;
 /// # #[tokio::main(flavor = "current_thread")]
-/// # async fn main() -> Result<(), fastcgi_core::client::ClientError> {
-/// # let client = TestClient::new(from_fn(|r: fastcgi_core::request::Request| async move {
+/// # async fn main() -> Result<(), fastcgi::client::ClientError> {
+/// # let client = TestClient::new(from_fn(|r: fastcgi::request::Request| async move {
 /// #     r.environ().get("QUERY_STRING").unwrap_or("").to_owned()
 /// # }));
 /// #[derive(serde::Serialize)]

@@ -15,10 +15,10 @@ use crate::server::{BindAddr, Server, ShutdownHandle};
 /// test what needs a socket: limits, peers, shutdown, a web server in front.
 ///
 /// ```
-/// use fastcgi_core::client::ClientRequest;
-/// use fastcgi_core::handler::from_fn;
-/// use fastcgi_core::server::Server;
-/// use fastcgi_core::testing::TestServer;
+/// use fastcgi::client::ClientRequest;
+/// use fastcgi::handler::from_fn;
+/// use fastcgi::server::Server;
+/// use fastcgi::testing::TestServer;
 ///
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {

@@ -19,6 +19,7 @@ const PUMP_BUFFER: usize = 256 * 1024;
 
 /// The request body (FCGI_STDIN) as an `http_body::Body`: data frames as
 /// the web server sends them, no trailers.
+#[cfg_attr(docsrs, doc(cfg(feature = "tower")))]
 impl http_body::Body for Body {
     type Data = Bytes;
     type Error = BodyError;
@@ -39,6 +40,7 @@ impl http_body::Body for Body {
 
 /// A response body as an `http_body::Body`, for middleware that wraps it
 /// (compression, tracing...): a full body is one data frame of known size.
+#[cfg_attr(docsrs, doc(cfg(feature = "tower")))]
 impl http_body::Body for ResponseBody {
     type Data = Bytes;
     type Error = BoxError;

@@ -19,18 +19,18 @@
 //! # mod axum {
 //! #     #[derive(Clone)] pub struct Router;
 //! #     impl Router { pub fn new() -> Self { Router } }
-//! #     impl tower_service::Service<http::Request<fastcgi_core::request::Body>> for Router {
+//! #     impl tower_service::Service<http::Request<fastcgi::request::Body>> for Router {
 //! #         type Response = http::Response<String>; type Error = std::convert::Infallible;
 //! #         type Future = std::future::Ready<Result<Self::Response, Self::Error>>;
 //! #         fn poll_ready(&mut self, _: &mut std::task::Context<'_>) -> std::task::Poll<Result<(), Self::Error>> { std::task::Poll::Ready(Ok(())) }
-//! #         fn call(&mut self, _: http::Request<fastcgi_core::request::Body>) -> Self::Future { std::future::ready(Ok(http::Response::new(String::new()))) }
+//! #         fn call(&mut self, _: http::Request<fastcgi::request::Body>) -> Self::Future { std::future::ready(Ok(http::Response::new(String::new()))) }
 //! #     }
 //! # }
-//! use fastcgi_core::server::Server;
-//! use fastcgi_core::tower::from_service;
+//! use fastcgi::server::Server;
+//! use fastcgi::tower::from_service;
 //!
 //! #[tokio::main]
-//! async fn main() -> Result<(), fastcgi_core::Error> {
+//! async fn main() -> Result<(), fastcgi::Error> {
 //!     let app = axum::Router::new(); // .route("/", get(...)) ...
 //!     Server::from_env()?.serve(from_service(app)).await
 //! }

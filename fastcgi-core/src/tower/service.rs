@@ -23,9 +23,9 @@ use crate::response::{BoxError, Response, ResponseBody};
 ///
 /// ```no_run
 /// use std::convert::Infallible;
-/// use fastcgi_core::request::Body;
-/// use fastcgi_core::server::Server;
-/// use fastcgi_core::tower::from_service;
+/// use fastcgi::request::Body;
+/// use fastcgi::server::Server;
+/// use fastcgi::tower::from_service;
 ///
 /// // Any `tower::Service`; here a hand-written one.
 /// #[derive(Clone)]
@@ -46,7 +46,7 @@ use crate::response::{BoxError, Response, ResponseBody};
 /// }
 ///
 /// #[tokio::main]
-/// async fn main() -> Result<(), fastcgi_core::Error> {
+/// async fn main() -> Result<(), fastcgi::Error> {
 ///     Server::from_env()?.serve(from_service(Hello)).await
 /// }
 /// ```
@@ -164,10 +164,10 @@ impl<H> std::fmt::Debug for HandlerService<H> {
 /// hand or to call it from other tower code.
 ///
 /// ```
-/// use fastcgi_core::handler::from_fn;
-/// use fastcgi_core::tower::into_service;
+/// use fastcgi::handler::from_fn;
+/// use fastcgi::tower::into_service;
 ///
-/// let service = into_service(from_fn(|request: fastcgi_core::request::Request| async move {
+/// let service = into_service(from_fn(|request: fastcgi::request::Request| async move {
 ///     format!("{}", request.environ().get("REQUEST_URI").unwrap_or("?"))
 /// }));
 /// ```

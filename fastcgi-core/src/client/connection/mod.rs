@@ -29,7 +29,7 @@ use crate::protocol::{self, Params, ProtocolError, ProtocolLimits, Record, Recor
 /// [`start`](Self::start) encode the request into one write buffer that is
 /// reused for the life of the connection, and read the socket into one
 /// decoder buffer; `FCGI_STDOUT` content is handed out as zero-copy
-/// [`Bytes`](bytes::Bytes) slices of it. A small request (params and body
+/// [`Bytes`](https://docs.rs/bytes/1/bytes/struct.Bytes.html) slices of it. A small request (params and body
 /// under the 128 KiB high-water mark) leaves in one `write`; a response
 /// whose header and body came in one record is collected without copying
 /// its body. What remains per request is building its [`Params`] (two
@@ -51,9 +51,9 @@ use crate::protocol::{self, Params, ProtocolError, ProtocolLimits, Record, Recor
 /// come, and the next request uses another request id meanwhile.
 ///
 /// ```no_run
-/// use fastcgi_core::client::{ClientRequest, Connection};
+/// use fastcgi::client::{ClientRequest, Connection};
 ///
-/// # async fn run() -> Result<(), fastcgi_core::client::ClientError> {
+/// # async fn run() -> Result<(), fastcgi::client::ClientError> {
 /// let mut conn = Connection::connect("127.0.0.1:9000").await?;
 /// for i in 0..100 {
 ///     let response = conn.send(ClientRequest::get(&format!("/items/{i}"))).await?;

@@ -45,9 +45,9 @@ pub const DEFAULT_RESPONSE_BUFFER: usize = 1024 * 1024;
 /// (or drop) every response you start.
 ///
 /// ```no_run
-/// use fastcgi_core::client::{ClientRequest, MultiplexedConnection};
+/// use fastcgi::client::{ClientRequest, MultiplexedConnection};
 ///
-/// # async fn run() -> Result<(), fastcgi_core::client::ClientError> {
+/// # async fn run() -> Result<(), fastcgi::client::ClientError> {
 /// let conn = MultiplexedConnection::connect("unix:/run/app.sock").await?;
 /// let (a, b) = tokio::join!(
 ///     conn.send(ClientRequest::get("/slow")),
