@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use bytes::BytesMut;
 use common::app::{Probes, app};
 use common::{LIMIT, TestServer, complete, request_bytes};
-use fastcgi::protocol::{self, ProtocolStatus, Record, Role, StreamType};
+use fastcgi::protocol::{self, ProtocolStatus, Record, RecordType, Role, StreamType};
 use fastcgi::server::Server;
 
 fn get(query: &str) -> Vec<(&'static str, String)> {
@@ -261,6 +261,52 @@ async fn stderr_is_its_own_stream() {
     let response = peer.response(1).await;
     assert_eq!(response.stderr, b"to the log");
     assert_eq!(response.body(), b"ok");
+    server.stop().await;
+}
+
+/// The records that end a request, in the order they came.
+fn ending(response: &common::RawResponse) -> Vec<(RecordType, usize)> {
+    let n = response.trail.len();
+    response.trail[n.saturating_sub(3)..].to_vec()
+}
+
+/// Spec §3.3 (a stream ends with an empty record) and Appendix B: a
+/// request that wrote to FCGI_STDERR ends that stream with an empty record
+/// right before END_REQUEST; one that did not sends no FCGI_STDERR at all.
+#[tokio::test]
+async fn stderr_is_ended_by_an_empty_record_only_when_written() {
+    let server = TestServer::tcp(app(Arc::default()));
+    let mut peer = server.connect().await;
+    let ended = [
+        (RecordType::Stdout, 0),
+        (RecordType::Stderr, 0),
+        (RecordType::EndRequest, 0),
+    ];
+    // `write_err`, a `Stderr` write, a panic message, and the server's own
+    // explanation of a 500 (the tracing layer: tests/server_log.rs).
+    for query in [
+        "mode=stderr&msg=to+the+log",
+        "mode=stderr_arg&msg=via+Stderr",
+        "mode=panic",
+        "mode=server_error",
+    ] {
+        peer.request(1, true, &pairs(&get(query)), b"").await;
+        let response = peer.response(1).await;
+        assert!(!response.stderr.is_empty(), "{query}: nothing on stderr");
+        assert!(response.stderr_ended, "{query}: stderr never ended");
+        assert_eq!(ending(&response), ended, "{query}: {:?}", response.trail);
+    }
+    peer.request(1, true, &pairs(&get("mode=env")), b"").await;
+    let quiet = peer.response(1).await;
+    assert!(
+        quiet.trail.iter().all(|(t, _)| *t != RecordType::Stderr),
+        "{:?}",
+        quiet.trail
+    );
+    assert_eq!(
+        ending(&quiet)[1..],
+        [(RecordType::Stdout, 0), (RecordType::EndRequest, 0)]
+    );
     server.stop().await;
 }
 

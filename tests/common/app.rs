@@ -137,6 +137,14 @@ async fn serve(mut request: Request, probes: &Probes) -> Response {
             out.send("ok").await.unwrap();
             ().into_response()
         }
+        "stderr_arg" => {
+            let msg = q.get("msg").cloned().unwrap_or_default();
+            request.parts().stderr().write(msg).await.unwrap();
+            "ok".into_response()
+        }
+        // A value JSON cannot hold (a map with non-string keys): 500, and
+        // the server explains it on FCGI_STDERR.
+        "server_error" => Json(HashMap::from([((1u8, 2u8), 3u8)])).into_response(),
         "panic" => panic!("the handler panicked on purpose"),
         "status" => {
             let code =

@@ -201,15 +201,21 @@ where
         ended
     }
 
-    /// Ends the request at `index`: end of STDOUT, then END_REQUEST.
+    /// Ends the request at `index`: end of STDOUT, end of STDERR when
+    /// something was written there (spec §3.3: a stream ends with an empty
+    /// record; Appendix B sends it just before END_REQUEST), then
+    /// END_REQUEST.
     fn finish(&mut self, index: usize) {
         let slot = self.slots.swap_remove(index);
         if !matches!(slot.phase, Phase::Params(_)) {
             self.shared.metrics.requests_finished(1);
         }
         let id = slot.key.request_id;
-        self.output.end_request(slot.key, |buf| {
+        self.output.end_request(slot.key, |buf, stderr_written| {
             protocol::encode_stream_end(buf, StreamType::Stdout, id);
+            if stderr_written {
+                protocol::encode_stream_end(buf, StreamType::Stderr, id);
+            }
             protocol::encode_end_request(buf, id, 0, ProtocolStatus::RequestComplete);
         });
         // A body the handler left unread is discarded from here on.
@@ -281,16 +287,17 @@ where
             "fastcgi: request {}: handler panicked: {message}\n",
             key.request_id
         );
-        let started = self.output.stdout_started(key);
-        let _ = self.output.append(key, !started, |buf| {
-            if !started {
+        if !self.output.stdout_started(key) {
+            let _ = self.output.append(key, StreamType::Stdout, |buf| {
                 protocol::encode_stream(
                     buf,
                     StreamType::Stdout,
                     key.request_id,
                     b"Status: 500 Internal Server Error\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 22\r\n\r\nInternal Server Error\n",
                 );
-            }
+            });
+        }
+        let _ = self.output.append(key, StreamType::Stderr, |buf| {
             protocol::encode_stream(buf, StreamType::Stderr, key.request_id, line.as_bytes());
         });
         self.finish(index);
