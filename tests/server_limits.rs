@@ -41,10 +41,6 @@ async fn protocol_violations_close_only_that_connection() {
 
     // An HTTP client on the FastCGI port.
     closes_on(&server, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n").await;
-    // STDIN for a request that was never begun.
-    let mut out = BytesMut::new();
-    protocol::encode_stream(&mut out, StreamType::Stdin, 3, b"hello");
-    closes_on(&server, &out).await;
     // A duplicate BEGIN_REQUEST for an active id.
     let mut out = BytesMut::new();
     protocol::encode_begin_request(&mut out, 1, Role::Responder, 1);
@@ -70,9 +66,15 @@ async fn protocol_violations_close_only_that_connection() {
     protocol::encode_stream(&mut out, StreamType::Params, 1, &[4, 4, b'N', b'A']);
     protocol::encode_stream_end(&mut out, StreamType::Params, 1);
     closes_on(&server, &out).await;
-    // A record the application would send, not the web server.
+    // A record the application would send, not the web server, for an
+    // active request (for an inactive one it is ignored: spec §3.3).
     let mut out = BytesMut::new();
+    protocol::encode_begin_request(&mut out, 1, Role::Responder, 1);
     protocol::encode_stream(&mut out, StreamType::Stdout, 1, b"x");
+    closes_on(&server, &out).await;
+    // And the management records only an application sends.
+    let mut out = BytesMut::new();
+    protocol::encode_get_values_result(&mut out, &[("FCGI_MAX_CONNS", "1")]);
     closes_on(&server, &out).await;
 
     let response = bystander.response(7).await;

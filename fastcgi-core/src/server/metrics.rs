@@ -25,6 +25,7 @@ struct Counters {
     requests_finished: AtomicU64,
     requests_refused: AtomicU64,
     protocol_errors: AtomicU64,
+    records_ignored: AtomicU64,
     panics: AtomicU64,
     peers_rejected: AtomicU64,
 }
@@ -40,6 +41,7 @@ impl Default for Metrics {
                 requests_finished: AtomicU64::new(0),
                 requests_refused: AtomicU64::new(0),
                 protocol_errors: AtomicU64::new(0),
+                records_ignored: AtomicU64::new(0),
                 panics: AtomicU64::new(0),
                 peers_rejected: AtomicU64::new(0),
             }),
@@ -65,6 +67,10 @@ pub struct MetricsSnapshot {
     pub requests_refused: u64,
     /// Connections closed because the peer broke the protocol.
     pub protocol_errors: u64,
+    /// Records ignored because their request id had no active request
+    /// (spec §3.3): late STDIN of a request that ended, an ABORT that
+    /// crossed END_REQUEST, or records for an id never begun.
+    pub records_ignored: u64,
     /// Handlers that panicked (each answered 500).
     pub panics: u64,
     /// TCP peers refused by FCGI_WEB_SERVER_ADDRS.
@@ -87,6 +93,7 @@ impl Metrics {
             requests_active: started.saturating_sub(finished),
             requests_refused: c.requests_refused.load(Relaxed),
             protocol_errors: c.protocol_errors.load(Relaxed),
+            records_ignored: c.records_ignored.load(Relaxed),
             panics: c.panics.load(Relaxed),
             peers_rejected: c.peers_rejected.load(Relaxed),
         }
@@ -116,6 +123,10 @@ impl Metrics {
         self.counters.protocol_errors.fetch_add(1, Relaxed);
     }
 
+    pub(crate) fn record_ignored(&self) {
+        self.counters.records_ignored.fetch_add(1, Relaxed);
+    }
+
     pub(crate) fn panicked(&self) {
         self.counters.panics.fetch_add(1, Relaxed);
     }
@@ -135,7 +146,7 @@ impl MetricsSnapshot {
     /// assert!(text.contains("# TYPE fastcgi_requests_total counter\nfastcgi_requests_total 0\n"));
     /// ```
     pub fn to_prometheus(&self) -> String {
-        let metrics: [(&str, &str, &str, u64); 9] = [
+        let metrics: [(&str, &str, &str, u64); 10] = [
             (
                 "uptime_seconds",
                 "gauge",
@@ -177,6 +188,12 @@ impl MetricsSnapshot {
                 "counter",
                 "Connections closed for breaking the FastCGI protocol.",
                 self.protocol_errors,
+            ),
+            (
+                "records_ignored_total",
+                "counter",
+                "Records ignored for a request id with no active request.",
+                self.records_ignored,
             ),
             (
                 "panics_total",

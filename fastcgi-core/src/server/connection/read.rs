@@ -57,7 +57,6 @@ where
                     let buf = self.decoder.buffer_mut();
                     buf.set_len(buf.len() + n);
                 }
-                self.last_activity = self.now();
                 Ok(true)
             }
         }

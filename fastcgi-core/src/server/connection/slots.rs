@@ -67,6 +67,7 @@ where
         }
         let keep_conn = flags & FCGI_KEEP_CONN != 0;
         let began = self.now();
+        self.last_activity = began;
         if !keep_conn {
             // Close once this request ends (spec §5.1).
             self.close_when_idle = true;
@@ -89,7 +90,6 @@ where
             self.output.append_unchecked(|buf| {
                 protocol::encode_end_request(buf, request_id, 0, status);
             });
-            self.begun.insert(request_id);
             return Ok(());
         };
         let key = RequestKey {
@@ -97,7 +97,6 @@ where
             serial: self.next_serial,
         };
         self.next_serial += 1;
-        self.begun.insert(request_id);
         self.output.open_request(key);
         let (stdin, stdin_reader) = body::channel(config.body_buffer);
         let data = (role == Role::Filter).then(|| {
@@ -207,6 +206,7 @@ where
     /// END_REQUEST.
     fn finish(&mut self, index: usize) {
         let slot = self.slots.swap_remove(index);
+        self.last_activity = self.now();
         if !matches!(slot.phase, Phase::Params(_)) {
             self.shared.metrics.requests_finished(1);
         }

@@ -28,9 +28,8 @@ where
                 }
             };
             if self.slots.is_empty() && self.front.is_empty() {
-                consider(self.last_activity + config.idle_timeout, || {
-                    Outcome::IdleTimeout
-                });
+                let idle_since = self.last_activity.max(self.last_write);
+                consider(idle_since + config.idle_timeout, || Outcome::IdleTimeout);
             }
             for slot in &self.slots {
                 if matches!(slot.phase, Phase::Params(_)) {
