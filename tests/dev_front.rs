@@ -111,4 +111,16 @@ async fn bodies_stream_both_ways_and_local_redirects_are_followed() {
     let env: serde_json::Value = serde_json::from_slice(&env).unwrap();
     assert_eq!(env["HTTP_X_TRACE"], "abc");
     assert_eq!(env["REQUEST_METHOD"], "GET");
+
+    // Except `Proxy` (httpoxy, CVE-2016-5385): as HTTP_PROXY, code that
+    // reads it as its proxy setting would send its requests to the client's
+    // choice of host.
+    let (_, _, env) = http(
+        &addr,
+        b"GET /?mode=env HTTP/1.0\r\nProxy: http://evil.example\r\nX-Trace: abc\r\n\r\n",
+    )
+    .await;
+    let env: serde_json::Value = serde_json::from_slice(&env).unwrap();
+    assert_eq!(env["HTTP_X_TRACE"], "abc");
+    assert!(env.get("HTTP_PROXY").is_none(), "{env}");
 }

@@ -152,7 +152,16 @@ impl ClientRequest {
     /// `HTTP_USER_AGENT` (upper case, `-` as `_`). `Content-Type` and
     /// `Content-Length` also set `CONTENT_TYPE` and `CONTENT_LENGTH`, as
     /// CGI wants them.
+    ///
+    /// A `Proxy` header is dropped (httpoxy, CVE-2016-5385): as
+    /// `HTTP_PROXY` it would look like the proxy setting of that name, and
+    /// code in the app that reads it would send its own requests wherever
+    /// the HTTP client said. Set the param with [`param`](Self::param) if
+    /// you really mean to.
     pub fn header(mut self, name: &str, value: &str) -> Self {
+        if name.eq_ignore_ascii_case("proxy") {
+            return self;
+        }
         let mut param = Vec::with_capacity(5 + name.len());
         param.extend_from_slice(b"HTTP_");
         param.extend(name.bytes().map(|b| match b {
@@ -393,6 +402,17 @@ mod tests {
             1
         );
         assert_eq!(names[2], b"CONTENT_TYPE");
+    }
+
+    #[test]
+    fn a_proxy_header_never_becomes_http_proxy() {
+        let request = ClientRequest::get("/")
+            .header("Proxy", "http://evil.example")
+            .header("proxy", "http://evil.example")
+            .header("Proxy-Authorization", "kept");
+        let p = request.params();
+        assert_eq!(p.get("HTTP_PROXY"), None);
+        assert_eq!(p.get("HTTP_PROXY_AUTHORIZATION"), Some("kept"));
     }
 
     #[test]
