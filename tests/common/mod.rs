@@ -372,6 +372,17 @@ impl ExampleApp {
         RawPeer::from_stream(tokio::net::UnixStream::connect(&self.socket).await.unwrap())
     }
 
+    /// The app's resident memory now, in KiB (`VmRSS`).
+    pub fn rss_kib(&self) -> u64 {
+        let status =
+            std::fs::read_to_string(format!("/proc/{}/status", self._child.0.id())).unwrap();
+        status
+            .lines()
+            .find_map(|line| line.strip_prefix("VmRSS:"))
+            .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+            .expect("VmRSS in /proc/PID/status")
+    }
+
     /// One request on a fresh connection.
     pub async fn get(&self, pairs: &[(&str, &str)], body: &[u8]) -> RawResponse {
         let mut peer = self.connect().await;
