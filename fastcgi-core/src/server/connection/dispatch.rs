@@ -10,7 +10,6 @@ use crate::protocol::{
     self, FCGI_MAX_CONNS, FCGI_MAX_REQS, FCGI_MPXS_CONNS, ProtocolError, Record, RecordType,
 };
 use crate::request::body::BodySender;
-use crate::server::output::RequestKey;
 
 impl<H, IO> Connection<H, IO>
 where
@@ -74,18 +73,40 @@ where
                 }
             }
             Record::Stdin { content, .. } => {
-                let slot = &self.slots[index];
-                push_stream(&slot.stdin, slot.key, content, RecordType::Stdin)
-                    .map(|blocked| self.blocked_on = blocked.or(self.blocked_on))
+                let now = self.now();
+                let slot = &mut self.slots[index];
+                if !slot.stdin_open {
+                    return Err(ProtocolError::StreamAfterEnd {
+                        record_type: RecordType::Stdin,
+                        request_id,
+                    });
+                }
+                slot.last_input = now;
+                slot.stdin_open = !content.is_empty();
+                if !push_stream(&slot.stdin, content) {
+                    self.blocked_on = Some(slot.key);
+                }
+                Ok(())
             }
             Record::Data { content, .. } => {
-                let slot = &self.slots[index];
-                match &slot.data {
-                    Some((sender, _)) => push_stream(sender, slot.key, content, RecordType::Data)
-                        .map(|blocked| self.blocked_on = blocked.or(self.blocked_on)),
-                    // FCGI_DATA only means something to a Filter.
-                    None => Ok(()),
+                let now = self.now();
+                let slot = &mut self.slots[index];
+                // FCGI_DATA only means something to a Filter.
+                let Some((sender, _)) = &slot.data else {
+                    return Ok(());
+                };
+                if !slot.data_open {
+                    return Err(ProtocolError::StreamAfterEnd {
+                        record_type: RecordType::Data,
+                        request_id,
+                    });
                 }
+                slot.last_input = now;
+                slot.data_open = !content.is_empty();
+                if !push_stream(sender, content) {
+                    self.blocked_on = Some(slot.key);
+                }
+                Ok(())
             }
             Record::Unknown { record_type, .. } => {
                 tracing::debug!(record_type, request_id, "ignoring a record of unknown type");
@@ -149,23 +170,13 @@ where
     }
 }
 
-/// Queues a stream record's content for its reader. Returns the request to
-/// wait on when its buffer is full.
-fn push_stream(
-    sender: &BodySender,
-    key: RequestKey,
-    content: bytes::Bytes,
-    record_type: RecordType,
-) -> Result<Option<RequestKey>, ProtocolError> {
-    if sender.is_ended() {
-        return Err(ProtocolError::StreamAfterEnd {
-            record_type,
-            request_id: key.request_id,
-        });
-    }
+/// Queues a stream record's content for its reader; empty content ends
+/// the stream. Returns false when the reader's buffer is full: reading
+/// waits for it.
+fn push_stream(sender: &BodySender, content: bytes::Bytes) -> bool {
     if content.is_empty() {
         sender.end();
-        return Ok(None);
+        return true;
     }
-    Ok((!sender.push(content)).then_some(key))
+    sender.push(content)
 }

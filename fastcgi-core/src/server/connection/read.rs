@@ -70,9 +70,20 @@ where
         match self.slots.iter().find(|s| s.key == key) {
             Some(slot) if slot.stdin.poll_space(cx).is_pending() => true,
             _ => {
-                self.blocked_on = None;
+                self.input_resumed();
                 false
             }
+        }
+    }
+
+    /// Reading resumes after a full body buffer held it back: the time it
+    /// was held back was the server's, not the web server's, so the body
+    /// timeouts start over.
+    pub(super) fn input_resumed(&mut self) {
+        self.blocked_on = None;
+        let now = self.now();
+        for slot in &mut self.slots {
+            slot.last_input = now;
         }
     }
 }
