@@ -73,7 +73,6 @@ where
                 }
             }
             Record::Stdin { content, .. } => {
-                let now = self.now();
                 let slot = &mut self.slots[index];
                 if !slot.stdin_open {
                     return Err(ProtocolError::StreamAfterEnd {
@@ -81,11 +80,18 @@ where
                         request_id,
                     });
                 }
-                slot.last_input = now;
-                slot.stdin_open = !content.is_empty();
-                if !push_stream(&slot.stdin, content) {
+                if content.is_empty() {
+                    // The common case (nginx sends the whole body, then
+                    // this): no clock needed, the body timeout is over.
+                    slot.stdin_open = false;
+                    slot.stdin.end();
+                    return Ok(());
+                }
+                if !slot.stdin.push(content) {
                     self.blocked_on = Some(slot.key);
                 }
+                let now = self.now();
+                self.slots[index].since = now;
                 Ok(())
             }
             Record::Data { content, .. } => {
@@ -101,7 +107,7 @@ where
                         request_id,
                     });
                 }
-                slot.last_input = now;
+                slot.since = now;
                 slot.data_open = !content.is_empty();
                 if !push_stream(sender, content) {
                     self.blocked_on = Some(slot.key);

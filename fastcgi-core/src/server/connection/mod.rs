@@ -69,6 +69,9 @@ pub(crate) struct Connection<H, IO> {
     /// The request whose full body buffer holds back reading.
     blocked_on: Option<RequestKey>,
     read_closed: bool,
+    /// The room made for the next read: it starts small and doubles while
+    /// reads fill it (see `read.rs`).
+    read_size: usize,
     close_when_idle: bool,
     shutdown: Pin<Box<dyn Future<Output = ()> + Send>>,
     shutdown_seen: bool,
@@ -106,6 +109,7 @@ where
             next_serial: 0,
             blocked_on: None,
             read_closed: false,
+            read_size: read::READ_MIN,
             close_when_idle: false,
             shutdown,
             shutdown_seen: false,

@@ -10,8 +10,13 @@ use super::{Connection, Outcome};
 use crate::handler::Handler;
 use crate::io_error::is_disconnect;
 
-/// How much to read from the socket at a time.
-const READ_CHUNK: usize = 64 * 1024;
+/// The room made for a connection's first read: a whole request as nginx
+/// sends it (its params and an empty body) fits. A connection that sends
+/// part of a request and then waits costs this, not the largest read.
+pub(super) const READ_MIN: usize = 4 * 1024;
+/// The most room made for one read, reached by doubling while reads fill
+/// all the room they are given (large bodies, many requests at once).
+const READ_MAX: usize = 64 * 1024;
 
 impl<H, IO> Connection<H, IO>
 where
@@ -32,8 +37,9 @@ where
             }
         }
         let buf = self.decoder.buffer_mut();
-        buf.reserve(READ_CHUNK);
+        buf.reserve(self.read_size);
         let spare = buf.spare_capacity_mut();
+        let room = spare.len();
         let mut read_buf = ReadBuf::uninit(spare);
         match Pin::new(&mut self.io).poll_read(cx, &mut read_buf) {
             Poll::Pending => Ok(false),
@@ -50,6 +56,10 @@ where
                 if n == 0 {
                     self.read_closed = true;
                     return Ok(true);
+                }
+                if n == room && self.read_size < READ_MAX {
+                    // The peer had more to say than there was room for.
+                    self.read_size *= 2;
                 }
                 // SAFETY: `poll_read` initialized the first `n` bytes of the
                 // spare capacity (that is what `filled` reports).
@@ -83,7 +93,7 @@ where
         self.blocked_on = None;
         let now = self.now();
         for slot in &mut self.slots {
-            slot.last_input = now;
+            slot.since = now;
         }
     }
 }

@@ -38,16 +38,16 @@ pub(super) struct Slot {
     pub(super) key: RequestKey,
     role: Role,
     keep_conn: bool,
-    pub(super) began: Instant,
+    /// Where the current phase's deadline counts from: BEGIN_REQUEST while
+    /// the params arrive (the params timeout), then the body's last
+    /// progress (the body timeout, while `stdin_open` or `data_open`).
+    pub(super) since: Instant,
     pub(super) phase: Phase,
     /// FCGI_STDIN has not ended yet.
     pub(super) stdin_open: bool,
     /// A Filter's FCGI_DATA has not ended yet (always false for other
     /// roles).
     pub(super) data_open: bool,
-    /// When the body last made progress (or the params completed): the
-    /// body timeout counts from here while `stdin_open` or `data_open`.
-    pub(super) last_input: Instant,
     /// The body timeout ended this request: answer 408 if nothing was
     /// sent yet.
     body_timed_out: bool,
@@ -125,11 +125,10 @@ where
             key,
             role,
             keep_conn,
-            began,
+            since: began,
             phase: Phase::Params(ParamsDecoder::new(config.protocol_limits)),
             stdin_open: true,
             data_open: role == Role::Filter,
-            last_input: began,
             body_timed_out: false,
             abort: AbortSignal::new(),
             stdin,
@@ -174,7 +173,7 @@ where
         };
         let handler = Arc::clone(&self.shared.handler);
         self.shared.metrics.request_started();
-        slot.last_input = now;
+        slot.since = now;
         slot.phase = Phase::Running(Box::pin(run_request(handler, request, output)));
         Ok(())
     }

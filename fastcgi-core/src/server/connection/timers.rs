@@ -50,11 +50,11 @@ where
             for (index, slot) in self.slots.iter().enumerate() {
                 match slot.phase {
                     Phase::Params(_) => consider(
-                        slot.began + config.params_timeout,
+                        slot.since + config.params_timeout,
                         Expiry::Close(|| Outcome::ParamsTimeout),
                     ),
                     Phase::Running(_) if reading && (slot.stdin_open || slot.data_open) => {
-                        consider(slot.last_input + config.body_timeout, Expiry::Body(index));
+                        consider(slot.since + config.body_timeout, Expiry::Body(index));
                     }
                     Phase::Running(_) | Phase::Aborting(_) => {}
                 }
