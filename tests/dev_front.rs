@@ -13,10 +13,14 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 fn start(example: &str, root: &str) -> (ChildGuard, String) {
     let http = format!("127.0.0.1:{}", free_port());
+    // FastCGI on a unix socket of its own: on a TCP port 0 it could take
+    // the HTTP port another test just picked (and that app then fails to
+    // bind it).
+    let fcgi = common::temp_dir(&format!("dev-front-{example}")).join("app.sock");
     let child = Command::new(example_path(example))
         .env("FCGI_DEV_HTTP", &http)
         .env("FCGI_DEV_ROOT", root)
-        .env_remove("FCGI_BIND")
+        .env("FCGI_BIND", format!("unix:{}", fcgi.display()))
         .env_remove("LISTEN_FDS")
         .stdin(Stdio::null())
         .stderr(Stdio::null())
