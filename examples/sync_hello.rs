@@ -6,7 +6,7 @@
 //! FCGI_BIND=127.0.0.1:9000 cargo run --example sync_hello
 //! ```
 
-use std::io::{Read, Write};
+use std::io::Write;
 
 use fastcgi::prelude::*;
 
@@ -14,15 +14,16 @@ use fastcgi::prelude::*;
 /// `std::io::Write`, simple-fastcgi's `read()` and `write()`.
 #[fcgi_handler]
 fn sync_hello(environ: Environ, mut body: Body, mut out: ResponseWriter) -> std::io::Result<()> {
-    let mut text = String::new();
-    body.read_to_string(&mut text)?;
+    // Counted as it is read, never held whole: a body of any size costs
+    // the copy buffer.
+    let received = std::io::copy(&mut body, &mut std::io::sink())?;
     let method = environ.request_method().unwrap_or("GET");
     write!(
         out,
         "Status: 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
     )?;
     writeln!(out, "Hello from a blocking handler: {method}")?;
-    writeln!(out, "you sent {} bytes", text.len())?;
+    writeln!(out, "you sent {received} bytes")?;
     // `Write::flush` blocks; the writer's inherent `flush` is the async one.
     Write::flush(&mut out)
 }

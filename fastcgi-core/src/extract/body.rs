@@ -26,6 +26,11 @@ pub(crate) fn body_error_response(err: BodyError) -> Response {
         BodyError::Aborted => {
             (StatusCode::BAD_REQUEST, format!("Bad Request: {err}\n")).into_response()
         }
+        BodyError::TimedOut { .. } => (
+            StatusCode::REQUEST_TIMEOUT,
+            format!("Request Timeout: {err}\n"),
+        )
+            .into_response(),
         err => internal_error(&err),
     }
 }
