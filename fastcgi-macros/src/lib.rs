@@ -7,11 +7,14 @@
 //! - `ast`: a typed model of the annotated fn;
 //! - `valid`: the checks, each error on the tokens at fault;
 //! - `expand`: the generated code;
+//! - `describe`: the handler's description of itself, for OpenAPI
+//!   documents (the `openapi` feature of `fastcgi`);
 //! - `fallback`: what a fn with mistakes expands to (the errors and the fn
 //!   as written).
 
 mod ast;
 mod attr;
+mod describe;
 mod errors;
 mod expand;
 mod fallback;

@@ -186,6 +186,8 @@
 //!   path parameters.
 //! - `tower` (feature `tower`): serving an axum or tower app over FastCGI,
 //!   and tower-http middleware around routes.
+//! - `openapi` (feature `openapi`): the OpenAPI 3.1 document of a
+//!   [`Router`](routing::Router), described by its handlers.
 //! - [`extract`]: writing your own extractor.
 //! - [`response`]: streaming, redirects, the low-level writer.
 //! - [`path`]: joining a client-chosen path onto a directory safely.
@@ -202,6 +204,9 @@ pub use fastcgi_macros::fcgi_handler;
 
 #[cfg(feature = "tower")]
 pub use fastcgi_core::tower;
+
+#[cfg(feature = "openapi")]
+pub use fastcgi_core::openapi;
 
 /// README.md's Rust snippets, run as doc-tests so the README cannot drift
 /// from the API. Only `rustdoc --test` sees it (`cfg(doctest)`): it is not
@@ -236,6 +241,10 @@ pub mod __private {
 
     pub use fastcgi_core::extract::__private::*;
     pub use fastcgi_core::handler::Handler;
+    // The handler's description of itself (feature `openapi`; stand-ins
+    // that do nothing without it).
+    pub use fastcgi_core::handler::__describe as describe;
+    pub use fastcgi_core::handler::{DescribeFn, Operation};
     pub use fastcgi_core::request::Request;
     pub use fastcgi_core::response::Response;
 }
