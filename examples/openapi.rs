@@ -128,7 +128,7 @@ async fn list_items(
 }
 
 /// Create an item.
-#[fcgi_handler]
+#[fcgi_handler(openapi(status = 201))]
 async fn create_item(
     State(store): State<Store>,
     Json(new): Json<NewItem>,
@@ -164,7 +164,7 @@ async fn show_item(
 /// Delete an item.
 ///
 /// Needs the header `X-Api-Key: secret`.
-#[fcgi_handler]
+#[fcgi_handler(openapi(status = 204))]
 async fn delete_item(
     State(store): State<Store>,
     Path(id): Path<u64>,

@@ -21,6 +21,7 @@ use crate::ast::{Handler, Source};
 pub(crate) fn describe_fn(handler: &Handler<'_>) -> TokenStream {
     let krate = &handler.krate;
     let id = handler.item.sig.ident.to_string();
+
     let docs = doc_text(&handler.item.attrs);
     let inputs = handler.args.iter().map(|arg| {
         let ty = arg.ty;
@@ -33,6 +34,15 @@ pub(crate) fn describe_fn(handler: &Handler<'_>) -> TokenStream {
             (&&&#krate::__private::describe::Probe::<#ty>::new())
                 .describe_input(__operation, #name, #ty_text);
         }
+    });
+    let attr = &handler.openapi;
+    let tags = &attr.tags;
+    let operation_id = attr.operation_id.clone().map_or(id, |lit| lit.value());
+    let status = attr
+        .status
+        .map(|status| quote! { __operation.default_status(#status); });
+    let responses = attr.responses.iter().map(|(status, description)| {
+        quote! { __operation.extra_response(#status, #description); }
     });
     let output = match &handler.item.sig.output {
         ReturnType::Default => quote! {
@@ -60,10 +70,13 @@ pub(crate) fn describe_fn(handler: &Handler<'_>) -> TokenStream {
                     DescribeExtractor as _, DescribeMetaVar as _, DescribeOptionalMetaVar as _,
                     DescribeResponses as _, DescribeUnknownInput as _, DescribeUnknownOutput as _,
                 };
-                __operation.operation_id(#id);
+                __operation.operation_id(#operation_id);
                 __operation.docs(#docs);
+                #(__operation.tag(#tags);)*
                 #(#inputs)*
                 #output
+                #(#responses)*
+                #status
             }
             ::core::option::Option::Some(__describe)
         }

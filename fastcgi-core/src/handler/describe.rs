@@ -24,6 +24,15 @@ impl Operation<'_> {
 
     /// Does nothing without the `openapi` feature.
     pub fn operation_id(&mut self, _id: &str) {}
+
+    /// Does nothing without the `openapi` feature.
+    pub fn tag(&mut self, _tag: &str) {}
+
+    /// Does nothing without the `openapi` feature.
+    pub fn default_status(&mut self, _status: u16) {}
+
+    /// Does nothing without the `openapi` feature.
+    pub fn extra_response(&mut self, _status: u16, _description: &str) {}
 }
 
 /// What a handler's description is: a fn that writes it into an

@@ -134,6 +134,7 @@ impl DocumentBuilder {
             ),
         }
         let mut doc = operation.doc;
+        doc.apply_default_status();
         let parameters = path_parameters(params, doc.path.take(), &mut doc.gaps);
         doc.parameters.splice(0..0, parameters);
         for what in &doc.gaps {

@@ -77,6 +77,8 @@ pub(crate) struct OperationDoc {
     pub(crate) body: BTreeMap<String, Option<Value>>,
     pub(crate) body_required: bool,
     pub(crate) responses: BTreeMap<ResponseStatus, ResponseDoc>,
+    /// Where the `default` responses go, when the handler says.
+    pub(crate) default_status: Option<StatusCode>,
     /// What could not be described, in words.
     pub(crate) gaps: Vec<String>,
 }
@@ -283,6 +285,28 @@ impl<'a> Operation<'a> {
         self.status_override = outer;
     }
 
+    /// Documents the responses whose status is chosen at run time (a
+    /// `StatusCode`, `(StatusCode, T)`: `default` otherwise) under
+    /// `status`: what `#[fcgi_handler(openapi(status = 201))]` says.
+    pub fn default_status(&mut self, status: u16) {
+        match StatusCode::from_u16(status) {
+            Ok(status) => self.doc.default_status = Some(status),
+            Err(_) => self.undescribed(format!("`{status}` is not a status code")),
+        }
+    }
+
+    /// A response without a body that the types do not show:
+    /// `#[fcgi_handler(openapi(response(status = 409, description = "...")))]`.
+    pub fn extra_response(&mut self, status: u16, description: &str) {
+        match StatusCode::from_u16(status) {
+            Ok(status) => {
+                let description = Some(description).filter(|text| !text.is_empty());
+                self.response(status, description);
+            }
+            Err(_) => self.undescribed(format!("`{status}` is not a status code")),
+        }
+    }
+
     /// Records something the generator could not describe: the document
     /// is then incomplete, and says so (see
     /// [`OpenApi::gaps`](super::OpenApi::gaps)).
@@ -296,6 +320,34 @@ impl<'a> Operation<'a> {
 fn move_description(schema: &Value, param: &mut Value) {
     if let (Some(description), Some(param)) = (schema.get("description"), param.as_object_mut()) {
         param.insert("description".to_owned(), description.clone());
+    }
+}
+
+impl OperationDoc {
+    /// Moves the `default` responses under the status the handler named.
+    pub(crate) fn apply_default_status(&mut self) {
+        let Some(status) = self.default_status else {
+            return;
+        };
+        let Some(default) = self.responses.remove(&ResponseStatus::Default) else {
+            return;
+        };
+        let target = self
+            .responses
+            .entry(ResponseStatus::Code(status))
+            .or_default();
+        if target.description.is_empty() {
+            target.description = ResponseStatus::Code(status).default_description();
+        }
+        for (media_type, schemas) in default.content {
+            let existing = target.content.entry(media_type).or_default();
+            for schema in schemas {
+                if !existing.contains(&schema) {
+                    existing.push(schema);
+                }
+            }
+        }
+        target.headers.extend(default.headers);
     }
 }
 
