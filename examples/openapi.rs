@@ -4,7 +4,7 @@
 //!
 //! ```text
 //! FCGI_DEV_HTTP=127.0.0.1:8080 cargo run --example openapi
-//! curl localhost:8080/openapi.json
+//! curl localhost:8080/openapi.json       # or open localhost:8080/docs
 //! curl -X POST localhost:8080/items -H 'content-type: application/json' -d '{"name":"pen","tags":["office"]}'
 //! curl 'localhost:8080/items?tag=office&limit=10'
 //!
@@ -19,6 +19,7 @@
 //! | `DELETE /items/{id}` | 204, with `X-Api-Key: secret`; 401 without, 404 |
 //! | `GET /health` | `ok` |
 //! | `GET /openapi.json` | the document |
+//! | `GET /docs` | the document in a browser (its viewer loads from a CDN) |
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -198,9 +199,12 @@ pub(crate) fn info() -> Info {
     Info::new("Items", "1.0").description("A catalogue of items: the fastcgi-rs OpenAPI example.")
 }
 
-/// The app: the routes, and their document at `/openapi.json`.
+/// The app: the routes, their document at `/openapi.json`, and a page
+/// that shows it at `/docs`.
 pub(crate) fn app() -> Router {
-    routes().openapi_route("/openapi.json", info())
+    routes()
+        .openapi_route("/openapi.json", info())
+        .openapi_viewer("/docs", "openapi.json")
 }
 
 #[tokio::main]

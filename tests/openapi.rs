@@ -189,6 +189,16 @@ async fn every_documented_operation_answers_as_documented() {
     assert_eq!(served.header("content-type"), Some("application/json"));
     let served: Value = serde_json::from_slice(served.body()).unwrap();
     assert_eq!(served, document, "/openapi.json serves the document");
+    let viewer = client.get("/docs").await.unwrap();
+    assert_eq!(
+        viewer.header("content-type"),
+        Some("text/html; charset=utf-8")
+    );
+    assert!(
+        viewer.text().contains(r#"data-url="openapi.json""#),
+        "{}",
+        viewer.text()
+    );
 
     let mut exchanges = Vec::new();
     for call in CALLS {

@@ -178,13 +178,19 @@ impl<'a> Operation<'a> {
                     .map(|names| names.iter().filter_map(Value::as_str).collect())
                     .unwrap_or_default();
                 for (name, schema) in properties {
+                    let required = required.contains(&name.as_str());
+                    let schema = if required {
+                        schema.clone()
+                    } else {
+                        without_null(schema)
+                    };
                     let mut param = json!({
                         "name": name,
                         "in": "query",
-                        "required": required.contains(&name.as_str()),
+                        "required": required,
                         "schema": schema,
                     });
-                    move_description(schema, &mut param);
+                    move_description(&schema, &mut param);
                     self.doc.parameters.push(param);
                 }
             }
@@ -313,6 +319,20 @@ impl<'a> Operation<'a> {
     pub fn undescribed(&mut self, what: impl Into<String>) {
         self.doc.gaps.push(what.into());
     }
+}
+
+/// An optional parameter's schema without its `null`: `Option<T>` is
+/// `T` or null to serde, but a query string has no null, only absence.
+fn without_null(schema: &Value) -> Value {
+    let mut schema = schema.clone();
+    if let Some(types) = schema.get_mut("type").and_then(Value::as_array_mut) {
+        types.retain(|t| t != "null");
+        if types.len() == 1 {
+            let only = types.remove(0);
+            schema["type"] = only;
+        }
+    }
+    schema
 }
 
 /// A parameter's schema carries its field's doc comment: OpenAPI shows it

@@ -94,6 +94,74 @@ impl Router {
         let json = Bytes::from(document.to_json());
         self.route(path, super::get(ServeDocument(json)))
     }
+
+    /// Serves, for `GET` at `path`, a page that shows the document at
+    /// `document_url` in a browser: Scalar's API reference, whose script
+    /// the page loads from the jsDelivr CDN (the page is a few lines; the
+    /// viewer is not compiled into the app). A relative `document_url`
+    /// (`openapi.json`) keeps working wherever the web server mounts the
+    /// app.
+    ///
+    /// ```
+    /// use fastcgi_core::openapi::Info;
+    /// use fastcgi_core::routing::Router;
+    ///
+    /// let app = Router::new()
+    ///     .openapi_route("/openapi.json", Info::new("Items", "1.0"))
+    ///     .openapi_viewer("/docs", "openapi.json");
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// As [`route`](Self::route).
+    pub fn openapi_viewer(self, path: &str, document_url: &str) -> Self {
+        let page = format!(
+            "<!doctype html>\n<html>\n<head><meta charset=\"utf-8\"><title>API reference</title></head>\n<body>\n<script id=\"api-reference\" data-url=\"{}\"></script>\n<script src=\"{VIEWER_SCRIPT}\"></script>\n</body>\n</html>\n",
+            escape_attribute(document_url)
+        );
+        self.route(path, super::get(ServePage(Bytes::from(page))))
+    }
+}
+
+/// The viewer's script, pinned to a major version.
+const VIEWER_SCRIPT: &str = "https://cdn.jsdelivr.net/npm/@scalar/api-reference@1";
+
+/// `text` safe inside a double-quoted HTML attribute.
+fn escape_attribute(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('"', "&quot;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+/// Answers with the viewer page.
+#[derive(Clone)]
+struct ServePage(Bytes);
+
+impl Handler for ServePage {
+    async fn call(&self, _request: Request) -> Response {
+        let mut response = Response::new(ResponseBody::full(self.0.clone()));
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            const { HeaderValue::from_static("text/html; charset=utf-8") },
+        );
+        response
+    }
+
+    fn describe_operation(&self) -> Option<crate::openapi::DescribeFn> {
+        Some(describe_page)
+    }
+}
+
+fn describe_page(operation: &mut Operation<'_>) {
+    operation.summary("This API's reference, for a browser");
+    operation.operation_id("openapi_viewer");
+    operation.response_content(
+        StatusCode::OK,
+        Some("An HTML page"),
+        "text/html; charset=utf-8",
+        Some(json_schema!({ "type": "string" })),
+    );
 }
 
 /// Answers with the document, as built once.
