@@ -46,6 +46,8 @@
 #[cfg(feature = "tower")]
 mod layer;
 mod method_router;
+#[cfg(feature = "openapi")]
+mod openapi;
 mod pattern;
 mod request_path;
 mod router;
