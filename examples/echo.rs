@@ -17,14 +17,22 @@
 //! | `status&code=C` | status C with a text body |
 //! | `panic` | the handler panics: 500, and the app keeps serving |
 //! | `json` | `{"name":"echo","n":3,"tags":["a","b"]}` from a typed value |
+//! | `server-status` | the framework's status endpoint as JSON, with `in_flight` |
+//!
+//! Read at start-up: `ECHO_REQUEST_TIMEOUT_MS` (the request timeout),
+//! `ECHO_SLOW_MS` (the slow-request log, on stderr), `ECHO_ACCESS_LOG=1`
+//! (the access log in the combined format plus the duration, on stderr).
 
 use std::convert::Infallible;
 use std::sync::LazyLock;
 use std::time::Duration;
 
 use bytes::Bytes;
+use fastcgi::access_log::CombinedLogFormat;
+use fastcgi::handler::{Handler, from_fn};
 use fastcgi::prelude::*;
 use fastcgi::response::{Stderr, StreamBody, unfold};
+use fastcgi::status::StatusHandler;
 use serde::{Deserialize, Serialize};
 
 /// The query string, every key optional.
@@ -140,7 +148,58 @@ fn pattern_bytes(n: u64) -> Response {
     response
 }
 
+/// A number of milliseconds from the environment.
+fn env_ms(name: &str) -> Option<Duration> {
+    let value = std::env::var(name).ok()?;
+    match value.parse() {
+        Ok(ms) => Some(Duration::from_millis(ms)),
+        Err(_) => {
+            eprintln!("echo: ignoring {name}={value:?}: expected a number of milliseconds");
+            None
+        }
+    }
+}
+
+/// Warnings (the slow-request log among them) on stderr; with
+/// `ECHO_ACCESS_LOG=1`, the access log too.
+fn init_logs() {
+    use tracing_subscriber::Layer as _;
+    use tracing_subscriber::layer::SubscriberExt;
+    let access = std::env::var("ECHO_ACCESS_LOG")
+        .is_ok_and(|v| v == "1")
+        .then(|| CombinedLogFormat::stderr().with_duration());
+    let warnings = tracing_subscriber::fmt::layer()
+        .with_writer(std::io::stderr)
+        .with_filter(tracing_subscriber::filter::LevelFilter::WARN);
+    let subscriber = tracing_subscriber::registry().with(warnings).with(access);
+    let _ = tracing::subscriber::set_global_default(subscriber);
+}
+
 #[tokio::main]
 async fn main() -> Result<(), fastcgi::Error> {
-    Server::from_env()?.serve(echo).await
+    init_logs();
+    let mut server = Server::from_env()?;
+    if let Some(limit) = env_ms("ECHO_REQUEST_TIMEOUT_MS") {
+        server = server.request_timeout(limit);
+    }
+    if let Some(threshold) = env_ms("ECHO_SLOW_MS") {
+        server = server.slow_request_log(threshold);
+    }
+    let status = StatusHandler::new(server.metrics());
+    let app = from_fn(move |request: Request| {
+        let status = status.clone();
+        async move {
+            let wants_status = request
+                .environ()
+                .query_string()
+                .split('&')
+                .any(|pair| pair == "mode=server-status");
+            if wants_status {
+                status.call(request).await
+            } else {
+                echo.call(request).await
+            }
+        }
+    });
+    server.serve(app).await
 }

@@ -33,6 +33,7 @@
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+pub mod access_log;
 mod blocking;
 mod body_stream;
 mod cgi;

@@ -76,6 +76,18 @@ struct ActiveRequest {
     /// Something was written on the request's STDERR: that stream then
     /// needs its empty end record before END_REQUEST.
     stderr_started: bool,
+    /// What the access log says about the response.
+    sent: Sent,
+}
+
+/// What a request's response was, for the access log: its status as its
+/// head gave it (0 for a CGI document written by hand through the
+/// writer, which the access log shows as 200, CGI's default), and its
+/// body bytes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Sent {
+    pub(crate) status: u16,
+    pub(crate) body_bytes: u64,
 }
 
 impl ConnOutput {
@@ -128,6 +140,31 @@ impl ConnOutput {
         Ok(state.push(self.conn_polling(), encode))
     }
 
+    /// [`append`](Self::append) on STDOUT, noting the response's status
+    /// (when this is its head) and `body_len` bytes of its body for the
+    /// access log.
+    pub(crate) fn append_response(
+        &self,
+        key: RequestKey,
+        status: Option<u16>,
+        body_len: usize,
+        encode: impl FnOnce(&mut BytesMut),
+    ) -> Result<u64, OutputClosed> {
+        let mut state = self.lock();
+        if state.closed {
+            return Err(OutputClosed::Connection);
+        }
+        let Some(active) = state.active.iter_mut().find(|a| a.key == key) else {
+            return Err(OutputClosed::RequestEnded);
+        };
+        active.stdout_started = true;
+        if let Some(status) = status {
+            active.sent.status = status;
+        }
+        active.sent.body_bytes += body_len as u64;
+        Ok(state.push(self.conn_polling(), encode))
+    }
+
     /// Appends connection-level records (management replies, END_REQUEST
     /// for a refused request).
     pub(crate) fn append_unchecked(&self, encode: impl FnOnce(&mut BytesMut)) {
@@ -147,6 +184,7 @@ impl ConnOutput {
             key,
             stdout_started: false,
             stderr_started: false,
+            sent: Sent::default(),
         });
     }
 
@@ -161,22 +199,21 @@ impl ConnOutput {
     /// Appends the request's final records (`encode`: end of streams and
     /// END_REQUEST; its second argument says whether STDERR was written,
     /// so that stream needs ending too) and stops it from writing, in one
-    /// step, so exactly one END_REQUEST is ever sent. Returns false
-    /// (appending nothing) when the request had already ended.
+    /// step, so exactly one END_REQUEST is ever sent. Returns what the
+    /// response was, or `None` (appending nothing) when the request had
+    /// already ended.
     pub(crate) fn end_request(
         &self,
         key: RequestKey,
         encode: impl FnOnce(&mut BytesMut, bool),
-    ) -> bool {
+    ) -> Option<Sent> {
         let mut state = self.lock();
-        let Some(index) = state.active.iter().position(|a| a.key == key) else {
-            return false;
-        };
+        let index = state.active.iter().position(|a| a.key == key)?;
         let ended = state.active.swap_remove(index);
         if !state.closed {
             state.push(self.conn_polling(), |buf| encode(buf, ended.stderr_started));
         }
-        true
+        Some(ended.sent)
     }
 
     /// Ready once the buffered output is below the high-water mark, so a

@@ -26,6 +26,7 @@ const LAYERS: &[&str] = &[
     "cgi",
     "error",
     "log",
+    "access_log",
     "response",
     "request",
     "extract",

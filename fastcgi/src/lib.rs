@@ -195,6 +195,8 @@
 //! - [`response`]: streaming, redirects, the low-level writer.
 //! - [`path`]: joining a client-chosen path onto a directory safely.
 //! - [`log`]: routing `tracing` events to the web server's error log.
+//! - [`access_log`]: the access and slow-request logs' targets, and the
+//!   combined log format.
 //! - [`testing`] and [`client`]: driving handlers and servers as a web
 //!   server would.
 //! - [`protocol`]: the sans-io FastCGI codec underneath.
@@ -202,8 +204,8 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub use fastcgi_core::{
-    Error, ProtocolError, client, extract, handler, log, path, protocol, request, response,
-    routing, server, status, testing,
+    Error, ProtocolError, access_log, client, extract, handler, log, path, protocol, request,
+    response, routing, server, status, testing,
 };
 pub use fastcgi_macros::fcgi_handler;
 

@@ -5,7 +5,7 @@ use std::io;
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use futures_core::Stream;
 use http::{HeaderName, HeaderValue, StatusCode, header};
 
@@ -71,13 +71,13 @@ impl ResponseWriter {
         ready!(self.output.conn.poll_space(cx)).map_err(closed_error)?;
         let piece = &data[..data.len().min(WRITE_PIECE)];
         let key = self.output.key;
-        self.position = self
-            .output
-            .conn
-            .append(key, stream, |buf| {
-                encode_stream(buf, stream, key.request_id, piece)
-            })
-            .map_err(closed_error)?;
+        let encode = |buf: &mut BytesMut| encode_stream(buf, stream, key.request_id, piece);
+        let conn = &self.output.conn;
+        self.position = match stream {
+            StreamType::Stdout => conn.append_response(key, None, piece.len(), encode),
+            _ => conn.append(key, stream, encode),
+        }
+        .map_err(closed_error)?;
         Poll::Ready(Ok(piece.len()))
     }
 
@@ -200,7 +200,7 @@ impl ResponseWriter {
         self.position = self
             .output
             .conn
-            .append(key, StreamType::Stdout, |buf| {
+            .append_response(key, Some(parts.status.as_u16()), body.len(), |buf| {
                 encode_document(buf, key.request_id, parts, len, local, body);
             })
             .map_err(closed_error)?;

@@ -51,6 +51,7 @@ mod openapi;
 mod pattern;
 mod request_path;
 mod router;
+mod timeout;
 mod tree;
 
 pub use crate::extract::{Path, PathParams, PathRejection};

@@ -10,8 +10,10 @@
 //! same task; CPU-heavy handlers belong on `spawn_blocking`.
 
 mod close;
+mod deadlines;
 mod dispatch;
 mod read;
+mod report;
 mod slots;
 mod timers;
 mod write;
@@ -27,6 +29,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::time::{Instant, Sleep};
 
 use super::config::ServerConfig;
+use super::in_flight::Registration;
 use crate::handler::Handler;
 use crate::output::{ConnOutput, RequestKey};
 use crate::protocol::{ProtocolError, RecordDecoder};
@@ -86,6 +89,11 @@ pub(crate) struct Connection<H, IO> {
     /// The waker last given to `output`, to give it again only when it
     /// changes (it takes the output's lock).
     registered_waker: Option<Waker>,
+    /// This connection's list on the status page, made when it first has
+    /// a request to list.
+    in_flight: Option<Registration>,
+    /// The list is not empty.
+    published: bool,
 }
 
 impl<H, IO> Connection<H, IO>
@@ -118,6 +126,8 @@ where
             last_write: now,
             clock: None,
             registered_waker: None,
+            in_flight: None,
+            published: false,
             shared,
         }
     }
@@ -171,7 +181,10 @@ where
             if !progress {
                 return match self.poll_timers(cx) {
                     Some(outcome) => Poll::Ready(outcome),
-                    None => Poll::Pending,
+                    None => {
+                        self.publish_in_flight();
+                        Poll::Pending
+                    }
                 };
             }
         }
