@@ -224,6 +224,7 @@ fn start_app(
     let mut command = Command::new(common::example_path(name));
     command
         .env("FCGI_BIND", bind)
+        .envs(super::ops::APP_ENV)
         .env_remove("LISTEN_FDS")
         .env_remove("LISTEN_PID")
         .current_dir(run_dir);

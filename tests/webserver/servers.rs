@@ -182,6 +182,7 @@ pub async fn lighttpd_with(program: App) -> Result<Option<Deployment>, String> {
         .env_remove("FCGI_BIND")
         .env_remove("LISTEN_FDS")
         .env_remove("LISTEN_PID")
+        .envs(super::ops::APP_ENV)
         .current_dir(&dir);
     deployment.start_web("lighttpd", command)?;
     ready(deployment).await
