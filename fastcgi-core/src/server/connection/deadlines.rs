@@ -52,10 +52,12 @@ where
     /// answer.
     pub(super) fn time_out_request(&mut self, index: usize) {
         let slot = &mut self.slots[index];
+        let request_id = slot.key.request_id;
+        let label = slot.label();
         tracing::warn!(
-            request_id = slot.key.request_id,
-            method = slot.label.method(),
-            uri = slot.label.uri(),
+            request_id,
+            method = label.method,
+            uri = label.uri,
             limit = ?self.shared.config.request_timeout,
             "cancelling a request: it ran over the request timeout"
         );
@@ -69,7 +71,7 @@ where
     /// 503 if nothing of the response was sent (what was sent stays as it
     /// is otherwise), and why, on FCGI_STDERR: the web server logs it with
     /// the client's request.
-    pub(super) fn answer_request_timeout(&mut self, slot: &Slot) {
+    pub(super) fn answer_request_timeout(&mut self, slot: &mut Slot) {
         let key = slot.key;
         if !self.output.stdout_started(key) {
             const BODY: &[u8] = b"Request timed out\n";
@@ -82,11 +84,12 @@ where
                 );
             });
         }
+        let label = slot.label();
         let line = format!(
             "fastcgi: request {}: {} {} timed out: it ran over the request timeout of {:?} (Server::request_timeout) and was cancelled\n",
             key.request_id,
-            slot.label.method(),
-            slot.label.uri(),
+            label.method,
+            label.uri,
             self.shared.config.request_timeout.unwrap_or_default(),
         );
         let _ = self.output.append(key, StreamType::Stderr, |buf| {
@@ -104,16 +107,18 @@ where
         self.shared.metrics.request_slow();
         let elapsed = now.saturating_duration_since(slot.began);
         let state = slot.state(writing).as_str();
+        let request_id = slot.key.request_id;
+        let label = slot.label();
         tracing::warn!(
             target: crate::access_log::SLOW_TARGET,
-            request_id = slot.key.request_id,
-            method = slot.label.method(),
-            uri = slot.label.uri(),
+            request_id,
+            method = label.method,
+            uri = label.uri,
             elapsed_ms = elapsed.as_millis() as u64,
             state,
             "slow request: {} {} still {state} after {elapsed:?}",
-            slot.label.method(),
-            slot.label.uri(),
+            label.method,
+            label.uri,
         );
     }
 

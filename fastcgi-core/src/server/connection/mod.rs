@@ -94,6 +94,8 @@ pub(crate) struct Connection<H, IO> {
     in_flight: Option<Registration>,
     /// The list is not empty.
     published: bool,
+    /// The buffer of the last finished request's label, for the next.
+    spare_label: Vec<u8>,
 }
 
 impl<H, IO> Connection<H, IO>
@@ -128,6 +130,7 @@ where
             registered_waker: None,
             in_flight: None,
             published: false,
+            spare_label: Vec::new(),
             shared,
         }
     }

@@ -7,7 +7,7 @@ use super::Connection;
 use super::slots::{Phase, Slot};
 use crate::handler::Handler;
 use crate::output::Sent;
-use crate::server::in_flight::{Field, Published, RequestState};
+use crate::server::in_flight::{Published, RequestState};
 
 impl<H, IO> Connection<H, IO>
 where
@@ -29,11 +29,11 @@ where
             .get_or_insert_with(|| metrics.in_flight.register());
         registration
             .list
-            .publish(self.slots.iter().map(|slot| Published {
+            .publish(self.slots.iter_mut().map(|slot| Published {
                 request_id: slot.key.request_id,
                 began: slot.began,
                 state: slot.state(writing),
-                label: slot.label,
+                label: slot.label().clone(),
             }));
         self.published = !self.slots.is_empty();
     }
@@ -55,21 +55,22 @@ impl Slot {
 /// The access log's event for a finished request (target
 /// [`ACCESS_TARGET`](crate::access_log::ACCESS_TARGET)): free when no
 /// subscriber listens to it.
-pub(super) fn log_access(slot: &Slot, sent: Sent, elapsed: std::time::Duration) {
-    let label = &slot.label;
+pub(super) fn log_access(slot: &mut Slot, sent: Sent, elapsed: std::time::Duration) {
+    let (request_id, timed_out) = (slot.key.request_id, slot.timed_out);
+    let label = slot.label();
     tracing::info!(
         target: crate::access_log::ACCESS_TARGET,
-        request_id = slot.key.request_id,
-        peer = label.peer(),
-        user = label.get(Field::User),
-        method = label.method(),
-        uri = label.uri(),
-        protocol = label.get(Field::Protocol),
+        request_id,
+        peer = label.peer,
+        user = label.user,
+        method = label.method,
+        uri = label.uri,
+        protocol = label.protocol,
         status = if sent.status == 0 { 200 } else { sent.status },
         bytes = sent.body_bytes,
         duration_us = u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX),
-        referer = label.get(Field::Referer),
-        user_agent = label.get(Field::UserAgent),
-        timed_out = slot.timed_out,
+        referer = label.referer,
+        user_agent = label.user_agent,
+        timed_out,
     );
 }
