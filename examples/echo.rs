@@ -17,6 +17,7 @@
 //! | `status&code=C` | status C with a text body |
 //! | `panic` | the handler panics: 500, and the app keeps serving |
 //! | `json` | `{"name":"echo","n":3,"tags":["a","b"]}` from a typed value |
+//! | `sse&n=K&ms=M` | K Server-Sent Events `data: {"i":I}` with `id: I`, M ms apart; stops when aborted |
 //! | `server-status` | the framework's status endpoint as JSON, with `in_flight` |
 //!
 //! Read at start-up: `ECHO_REQUEST_TIMEOUT_MS` (the request timeout),
@@ -31,7 +32,7 @@ use bytes::Bytes;
 use fastcgi::access_log::CombinedLogFormat;
 use fastcgi::handler::{Handler, from_fn};
 use fastcgi::prelude::*;
-use fastcgi::response::{Stderr, StreamBody, unfold};
+use fastcgi::response::{Event, Sse, Stderr, StreamBody, unfold};
 use fastcgi::status::StatusHandler;
 use serde::{Deserialize, Serialize};
 
@@ -93,6 +94,24 @@ async fn echo(
                     Some((Line { i }, i + 1))
                 }
             }))
+            .into_response()
+        }
+        "sse" => {
+            let (count, pause) = (q.n, Duration::from_millis(q.ms));
+            Sse::new(unfold(0, move |i| {
+                let abort = abort.clone();
+                async move {
+                    if i >= count || abort.is_aborted() {
+                        return None;
+                    }
+                    if i > 0 {
+                        tokio::time::sleep(pause).await;
+                    }
+                    let event = Event::json(&Line { i }).ok()?.id(i.to_string());
+                    Some((event, i + 1))
+                }
+            }))
+            .keep_alive(Duration::from_secs(15))
             .into_response()
         }
         "stderr" => match stderr.write(&q.msg).await {

@@ -276,3 +276,47 @@ async fn the_status_page_lists_the_requests_in_flight() {
     assert!(text.contains("fastcgi_request_duration_seconds_bucket{le=\"+Inf\"}"));
     assert!(text.contains("fastcgi_request_timeouts_total 0"));
 }
+
+#[tokio::test]
+async fn server_sent_events_arrive_one_by_one_with_keep_alive_comments() {
+    use fastcgi::response::{Event, IntoResponse, Sse, unfold};
+    let app = from_fn(|_| async {
+        let events = unfold(0u32, |i| async move {
+            if i == 3 {
+                return None;
+            }
+            // Long enough for a keep-alive comment before each later event.
+            if i > 0 {
+                tokio::time::sleep(Duration::from_millis(120)).await;
+            }
+            Some((Event::data(format!("n{i}")).id(i.to_string()), i + 1))
+        });
+        Sse::new(events)
+            .keep_alive(Duration::from_millis(50))
+            .into_response()
+    });
+    let client = TestClient::new(app);
+    let mut stream = client.get("/events").start().await.unwrap();
+    let head = stream.head().await.unwrap();
+    assert_eq!(head.status(), 200);
+    assert_eq!(head.headers()["content-type"], "text/event-stream");
+    assert_eq!(head.headers()["x-accel-buffering"], "no");
+    let mut chunks = Vec::new();
+    while let Some(chunk) = stream.next_chunk().await.unwrap() {
+        chunks.push(String::from_utf8(chunk.to_vec()).unwrap());
+    }
+    let text = chunks.concat();
+    let events: Vec<&str> = text
+        .split("\n\n")
+        .filter(|e| !e.is_empty() && !e.starts_with(':'))
+        .collect();
+    assert_eq!(
+        events,
+        ["id: 0\ndata: n0", "id: 1\ndata: n1", "id: 2\ndata: n2"]
+    );
+    assert!(text.contains(": keep-alive\n\n"), "{text:?}");
+    assert!(
+        chunks.len() >= 3,
+        "the events came in one piece: {chunks:?}"
+    );
+}

@@ -55,6 +55,8 @@ macro_rules! web_tests {
             slow_request_is_logged_while_running,
             status_lists_requests_in_flight,
             access_log_line_per_request,
+            sse_arrives_event_by_event,
+            sse_stops_when_the_client_leaves,
         );
     };
     (@each $expect:expr; $($check:ident,)*) => {

@@ -194,3 +194,107 @@ pub async fn access_log_line_per_request(web: &Deployment, _expect: &Expect) {
         web.label
     );
 }
+
+/// Reads Server-Sent Events from `target` until the stream ends or `max`
+/// came: each event's text (comments left out) and when it arrived.
+async fn read_events(
+    web: &Deployment,
+    target: &str,
+    max: usize,
+) -> std::io::Result<Vec<(Duration, String)>> {
+    let request = super::http::Request::get(target);
+    let mut stream = super::http::Streaming::start(web.http, &request).await?;
+    assert_eq!(stream.status, 200, "{}", web.label);
+    assert_eq!(
+        stream.header("content-type"),
+        Some("text/event-stream"),
+        "{}",
+        web.label
+    );
+    let mut buf = String::new();
+    let mut events = Vec::new();
+    while events.len() < max {
+        let Some(piece) = stream.next_piece().await? else {
+            break;
+        };
+        buf.push_str(&String::from_utf8_lossy(&piece.data));
+        while let Some(end) = buf.find("\n\n") {
+            let event: String = buf.drain(..end + 2).collect();
+            if !event.starts_with(':') {
+                events.push((piece.at, event.trim_end().to_owned()));
+            }
+        }
+    }
+    Ok(events)
+}
+
+/// Ops 6: Server-Sent Events reach the client one by one through the
+/// server's default location (nginx buffers there: `X-Accel-Buffering: no`
+/// turns it off for this response).
+pub async fn sse_arrives_event_by_event(web: &Deployment, _expect: &Expect) {
+    let _turn = web.turn().await;
+    let events = tokio::time::timeout(
+        Duration::from_secs(20),
+        read_events(web, "/events?mode=sse&n=5&ms=300", usize::MAX),
+    )
+    .await
+    .unwrap_or_else(|_| panic!("{}: the events did not end within 20 s", web.label))
+    .unwrap_or_else(|e| {
+        panic!(
+            "{}: reading the events failed: {e}\n{}",
+            web.label,
+            web.diagnostics()
+        )
+    });
+    let texts: Vec<&str> = events.iter().map(|(_, text)| text.as_str()).collect();
+    let expected: Vec<String> = (0..5)
+        .map(|i| format!("id: {i}\ndata: {{\"i\":{i}}}"))
+        .collect();
+    assert_eq!(texts, expected, "{}", web.label);
+    let (first, last) = (events[0].0, events[4].0);
+    println!(
+        "{}: first event after {first:?}, last after {last:?}",
+        web.label
+    );
+    assert!(
+        first < Duration::from_millis(600),
+        "{}: the first event came only after {first:?} (last after {last:?}): buffered",
+        web.label
+    );
+    assert!(
+        last - first >= Duration::from_millis(900),
+        "{}: the events came together ({first:?} .. {last:?}), not 300 ms apart",
+        web.label
+    );
+}
+
+/// Ops 6: an event stream stops when its client leaves: the status page
+/// stops listing it.
+pub async fn sse_stops_when_the_client_leaves(web: &Deployment, _expect: &Expect) {
+    let _turn = web.turn().await;
+    let target = format!("/events?mode=sse&n=1000&ms=50&{}", token());
+    let events = tokio::time::timeout(Duration::from_secs(10), read_events(web, &target, 2))
+        .await
+        .unwrap_or_else(|_| panic!("{}: two events did not come within 10 s", web.label))
+        .unwrap_or_else(|e| panic!("{}: reading the events failed: {e}", web.label));
+    assert_eq!(events.len(), 2, "{}", web.label);
+    // The client is gone (its connection dropped in read_events).
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let response = web.get("/?mode=server-status").await;
+        let json: serde_json::Value = serde_json::from_slice(&response.body)
+            .unwrap_or_else(|e| panic!("{}: not JSON ({e}): {}", web.label, response.describe()));
+        let listed = json["in_flight"]
+            .as_array()
+            .is_some_and(|list| list.iter().any(|e| e["uri"] == target.as_str()));
+        if !listed {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{}: the stream still runs 10 s after its client left: {json}",
+            web.label
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
