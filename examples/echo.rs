@@ -18,11 +18,14 @@
 //! | `panic` | the handler panics: 500, and the app keeps serving |
 //! | `json` | `{"name":"echo","n":3,"tags":["a","b"]}` from a typed value |
 //! | `sse&n=K&ms=M` | K Server-Sent Events `data: {"i":I}` with `id: I`, M ms apart; stops when aborted |
+//! | `file&path=P` | the file P under `DOCUMENT_ROOT` (404 when missing, a directory or outside), with Range and conditional requests; `ECHO_OFFLOAD` hands it to the web server |
 //! | `server-status` | the framework's status endpoint as JSON, with `in_flight` |
 //!
 //! Read at start-up: `ECHO_REQUEST_TIMEOUT_MS` (the request timeout),
 //! `ECHO_SLOW_MS` (the slow-request log, on stderr), `ECHO_ACCESS_LOG=1`
-//! (the access log in the combined format plus the duration, on stderr).
+//! (the access log in the combined format plus the duration, on stderr),
+//! `ECHO_OFFLOAD=nginx:PREFIX` or `ECHO_OFFLOAD=x-sendfile` (`file` answers
+//! with `X-Accel-Redirect: PREFIX` + P, or `X-Sendfile:` its path).
 
 use std::convert::Infallible;
 use std::sync::LazyLock;
@@ -30,6 +33,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use fastcgi::access_log::CombinedLogFormat;
+use fastcgi::file::{NamedFile, Offload};
 use fastcgi::handler::{Handler, from_fn};
 use fastcgi::prelude::*;
 use fastcgi::response::{Event, Sse, Stderr, StreamBody, unfold};
@@ -46,6 +50,7 @@ struct EchoQuery {
     msg: String,
     to: String,
     code: u16,
+    path: String,
 }
 
 #[derive(Serialize)]
@@ -114,6 +119,18 @@ async fn echo(
             .keep_alive(Duration::from_secs(15))
             .into_response()
         }
+        "file" => {
+            let root = environ.get("DOCUMENT_ROOT").unwrap_or("");
+            // The contract: P is relative to DOCUMENT_ROOT; an absolute P is
+            // refused rather than read as root-relative.
+            if q.path.starts_with('/') || root.is_empty() {
+                return (StatusCode::NOT_FOUND, "Not Found\n").into_response();
+            }
+            match NamedFile::open(root, &q.path) {
+                Ok(file) => file.offload(OFFLOAD.clone()).respond(&environ),
+                Err(err) => err.into_response(),
+            }
+        }
         "stderr" => match stderr.write(&q.msg).await {
             Ok(()) => "ok".into_response(),
             Err(err) => (StatusCode::INTERNAL_SERVER_ERROR, err.to_string()).into_response(),
@@ -133,6 +150,23 @@ async fn echo(
         other => (StatusCode::NOT_FOUND, format!("unknown mode {other:?}\n")).into_response(),
     }
 }
+
+/// `ECHO_OFFLOAD`: who sends the files of `mode=file`.
+static OFFLOAD: LazyLock<Option<Offload>> = LazyLock::new(|| {
+    let value = std::env::var("ECHO_OFFLOAD").ok()?;
+    if value == "x-sendfile" {
+        return Some(Offload::XSendfile);
+    }
+    match value.strip_prefix("nginx:") {
+        Some(prefix) => Some(Offload::XAccelRedirect {
+            prefix: prefix.to_owned(),
+        }),
+        None => {
+            eprintln!("echo: ignoring ECHO_OFFLOAD={value:?}: expected nginx:PREFIX or x-sendfile");
+            None
+        }
+    }
+});
 
 /// Byte i of `mode=bytes` is i % 251: this pattern holds 261 periods
 /// (65,511 bytes, just under the 64 KiB of a FastCGI record) plus one
@@ -197,6 +231,7 @@ fn init_logs() {
 #[tokio::main]
 async fn main() -> Result<(), fastcgi::Error> {
     init_logs();
+    LazyLock::force(&OFFLOAD);
     let mut server = Server::from_env()?;
     if let Some(limit) = env_ms("ECHO_REQUEST_TIMEOUT_MS") {
         server = server.request_timeout(limit);

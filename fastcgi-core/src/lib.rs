@@ -43,6 +43,7 @@ pub mod client;
 pub mod dev;
 mod error;
 pub mod extract;
+pub mod file;
 pub mod handler;
 mod io_error;
 pub mod log;

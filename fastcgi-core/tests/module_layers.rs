@@ -33,6 +33,7 @@ const LAYERS: &[&str] = &[
     "openapi",
     "handler",
     "path",
+    "file",
     "tower",
     "routing",
     "client",

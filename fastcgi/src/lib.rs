@@ -194,6 +194,8 @@
 //! - [`extract`]: writing your own extractor.
 //! - [`response`]: streaming, redirects, the low-level writer.
 //! - [`path`]: joining a client-chosen path onto a directory safely.
+//! - [`file`]: answering with a file (Range, 304), or letting the web
+//!   server send it (`X-Accel-Redirect`, `X-Sendfile`).
 //! - [`log`]: routing `tracing` events to the web server's error log.
 //! - [`access_log`]: the access and slow-request logs' targets, and the
 //!   combined log format.
@@ -204,8 +206,8 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub use fastcgi_core::{
-    Error, ProtocolError, access_log, client, extract, handler, log, path, protocol, request,
-    response, routing, server, status, testing,
+    Error, ProtocolError, access_log, client, extract, file, handler, log, path, protocol,
+    request, response, routing, server, status, testing,
 };
 pub use fastcgi_macros::fcgi_handler;
 
