@@ -87,10 +87,7 @@ async fn a_file_comes_whole_with_its_type_length_and_validators() {
     let big = client.get("/?big.bin").send().await.unwrap();
     let expected: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
     assert_eq!(big.body().as_ref(), expected.as_slice());
-    assert_eq!(
-        big.header("content-type"),
-        Some("application/octet-stream")
-    );
+    assert_eq!(big.header("content-type"), Some("application/octet-stream"));
 }
 
 #[tokio::test]
@@ -178,7 +175,11 @@ async fn one_range_gets_206_and_past_the_end_416() {
         .send()
         .await
         .unwrap();
-    assert_eq!(stale.status(), 200, "If-Range that does not match: the whole file");
+    assert_eq!(
+        stale.status(),
+        200,
+        "If-Range that does not match: the whole file"
+    );
     assert_eq!(stale.text(), "hello, file\n");
 }
 
@@ -186,7 +187,13 @@ async fn one_range_gets_206_and_past_the_end_416() {
 async fn anything_but_a_file_under_the_root_is_404() {
     let tree = tree("outside");
     let client = client(&tree, None);
-    for path in ["missing.txt", "sub%20dir", "../outside/secret.txt", "escape/secret.txt", ""] {
+    for path in [
+        "missing.txt",
+        "sub%20dir",
+        "../outside/secret.txt",
+        "escape/secret.txt",
+        "",
+    ] {
         let response = client.get(&format!("/?{path}")).send().await.unwrap();
         assert_eq!(response.status(), 404, "{path}");
         assert!(!response.text().contains("secret"), "{path}");

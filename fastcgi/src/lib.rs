@@ -206,8 +206,8 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub use fastcgi_core::{
-    Error, ProtocolError, access_log, client, extract, file, handler, log, path, protocol,
-    request, response, routing, server, status, testing,
+    Error, ProtocolError, access_log, client, extract, file, handler, log, path, protocol, request,
+    response, routing, server, status, testing,
 };
 pub use fastcgi_macros::fcgi_handler;
 

@@ -57,6 +57,7 @@ macro_rules! web_tests {
             access_log_line_per_request,
             sse_arrives_event_by_event,
             sse_stops_when_the_client_leaves,
+            file_offload_sends_100_mib,
         );
     };
     (@each $expect:expr; $($check:ident,)*) => {

@@ -298,3 +298,75 @@ pub async fn sse_stops_when_the_client_leaves(web: &Deployment, _expect: &Expect
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
+
+/// Byte `i` of the offload test's file.
+fn pattern(i: usize) -> u8 {
+    (i % 253) as u8
+}
+
+/// Ops 5: a 100 MiB file the app hands to the web server arrives intact,
+/// while the app writes only a header block (its access log counts no
+/// body bytes); Range is answered by the web server; paths outside the
+/// document root are still 404.
+pub async fn file_offload_sends_100_mib(web: &Deployment, _expect: &Expect) {
+    use std::os::unix::fs::PermissionsExt;
+    let _turn = web.turn().await;
+    let Some(offload) = web.offload else {
+        return;
+    };
+    const LEN: usize = 100 * 1024 * 1024;
+    let name = format!("big-{}.bin", token());
+    let path = web.run_dir.join("www").join(&name);
+    let content: Vec<u8> = (0..LEN).map(pattern).collect();
+    std::fs::write(&path, &content).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let target = format!("/?mode=file&path={name}");
+    let response = tokio::time::timeout(Duration::from_secs(60), web.get(&target))
+        .await
+        .unwrap_or_else(|_| panic!("{}: 100 MiB did not come within 60 s", web.label));
+    assert_eq!(
+        response.status,
+        200,
+        "{} ({offload}): {}",
+        web.label,
+        response.describe()
+    );
+    assert_eq!(response.body.len(), LEN, "{} ({offload})", web.label);
+    assert!(
+        response.body == content,
+        "{} ({offload}): the bytes differ",
+        web.label
+    );
+    // The app's access-log line: status 200, no body bytes from the app.
+    let line = logged(web, &[&format!("\"GET {target} HTTP/1.1\" 200 - ")]).await;
+    assert!(
+        line.is_some(),
+        "{} ({offload}): the app's access log does not show a bodiless 200 for {target}\n{}",
+        web.label,
+        web.diagnostics()
+    );
+
+    let request = super::http::Request::get(&target).header("Range", "bytes=1000-1999");
+    let part = super::http::send(web.http, &request).await.unwrap();
+    assert_eq!(
+        part.status,
+        206,
+        "{} ({offload}): {}",
+        web.label,
+        part.describe()
+    );
+    assert!(
+        part.body
+            .iter()
+            .enumerate()
+            .all(|(i, b)| *b == pattern(1000 + i))
+            && part.body.len() == 1000,
+        "{} ({offload}): wrong range",
+        web.label
+    );
+    for outside in ["../error.log", "/etc/passwd", "missing.bin"] {
+        let response = web.get(&format!("/?mode=file&path={outside}")).await;
+        assert_eq!(response.status, 404, "{} ({offload}): {outside}", web.label);
+    }
+    let _ = std::fs::remove_file(&path);
+}

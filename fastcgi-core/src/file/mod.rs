@@ -177,9 +177,10 @@ impl NamedFile {
         if let Some(offload) = &self.offload {
             let mut response = Response::new(ResponseBody::empty());
             let value = match offload {
-                Offload::XAccelRedirect { prefix } => {
-                    ("x-accel-redirect", format!("{prefix}{}", encode_path(&self.relative)))
-                }
+                Offload::XAccelRedirect { prefix } => (
+                    "x-accel-redirect",
+                    format!("{prefix}{}", encode_path(&self.relative)),
+                ),
                 Offload::XSendfile => ("x-sendfile", self.path.to_string_lossy().into_owned()),
             };
             if let Ok(header_value) = HeaderValue::from_str(&value.1) {
@@ -204,7 +205,11 @@ impl NamedFile {
             Wanted::Unsatisfiable => {
                 let mut response = Response::new(ResponseBody::empty());
                 *response.status_mut() = StatusCode::RANGE_NOT_SATISFIABLE;
-                insert(&mut response, header::CONTENT_RANGE, format!("bytes */{len}"));
+                insert(
+                    &mut response,
+                    header::CONTENT_RANGE,
+                    format!("bytes */{len}"),
+                );
                 self.validators(&mut response, &etag, last_modified.as_deref());
                 return response;
             }
@@ -234,7 +239,9 @@ impl NamedFile {
         }
         match (environ.get("HTTP_IF_MODIFIED_SINCE"), self.modified) {
             (Some(since), Some(modified)) => http_date::parse(since).is_some_and(|since| {
-                let modified = modified.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+                let modified = modified
+                    .duration_since(UNIX_EPOCH)
+                    .map_or(0, |d| d.as_secs());
                 let since = since.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
                 modified <= since
             }),

@@ -172,6 +172,9 @@ where
             };
         let environ = Environ::from_params(decoder.finish()?);
         slot.label.fill(environ.params());
+        // Read while the params were arriving (the status page lists the
+        // request from BEGIN_REQUEST on), it was empty.
+        slot.read_label = None;
         let output = RequestOutput {
             conn: Arc::clone(&self.output),
             key: slot.key,
