@@ -188,6 +188,17 @@ impl ConnOutput {
         });
     }
 
+    /// Ready once `key` has ended (its END_REQUEST appended) or the
+    /// connection closed; checked again at each write of the connection.
+    pub(crate) fn poll_ended(&self, cx: &mut Context<'_>, key: RequestKey) -> Poll<()> {
+        let mut state = self.lock();
+        if state.closed || !state.active.iter().any(|a| a.key == key) {
+            return Poll::Ready(());
+        }
+        register(&mut state.waiters, cx.waker());
+        Poll::Pending
+    }
+
     /// Whether anything was written on `key`'s STDOUT.
     pub(crate) fn stdout_started(&self, key: RequestKey) -> bool {
         self.lock()

@@ -47,6 +47,7 @@
 //! }
 //! ```
 
+mod after_response;
 mod body;
 #[cfg(feature = "tower")]
 mod extension;
@@ -61,6 +62,8 @@ mod state;
 
 use std::future::Future;
 
+pub use after_response::AfterResponse;
+pub(crate) use after_response::BackgroundTasks;
 pub use body::{Data, Text};
 #[cfg(feature = "tower")]
 pub use extension::{Extension, MissingExtension, RemoteAddr};

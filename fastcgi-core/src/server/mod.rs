@@ -115,7 +115,12 @@ impl Server {
         Self {
             listener: None,
             config: ServerConfig::default(),
-            state: http::Extensions::new(),
+            state: {
+                // Where `AfterResponse` work is kept, for shutdown to wait.
+                let mut state = http::Extensions::new();
+                state.insert(crate::extract::BackgroundTasks::default());
+                state
+            },
             peer_filter: None,
             shutdown: ShutdownHandle::new(),
             handle_signals: true,
@@ -279,7 +284,10 @@ impl Server {
 
     /// Time in-flight requests get to finish after shutdown begins
     /// (default 30 s); then they are cancelled and their connections
-    /// closed.
+    /// closed. Work handlers left to run after their response
+    /// ([`AfterResponse`](crate::extract::AfterResponse)) gets the same
+    /// period, counted from the same moment; what still runs at its end is
+    /// cancelled.
     pub fn grace_period(mut self, period: Duration) -> Self {
         self.config.grace_period = period;
         self
