@@ -86,7 +86,7 @@ fn server_with_work(
         }
     });
     let server = Server::bind("127.0.0.1:0")
-        .unwrap()
+        .expect("a free port on 127.0.0.1")
         .handle_signals(false)
         .grace_period(grace);
     (TestServer::start(server, app), finished, cancelled)

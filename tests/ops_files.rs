@@ -20,14 +20,14 @@ impl Drop for Tree {
 fn tree(name: &str) -> Tree {
     let base = std::env::temp_dir().join(format!("ops-files-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&base);
-    std::fs::create_dir_all(base.join("root/sub dir")).unwrap();
-    std::fs::create_dir_all(base.join("outside")).unwrap();
-    std::fs::write(base.join("root/hello.txt"), "hello, file\n").unwrap();
-    std::fs::write(base.join("root/sub dir/ü.bin"), [1, 2, 3]).unwrap();
+    std::fs::create_dir_all(base.join("root/sub dir")).expect("writing the test tree");
+    std::fs::create_dir_all(base.join("outside")).expect("writing the test tree");
+    std::fs::write(base.join("root/hello.txt"), "hello, file\n").expect("writing the test tree");
+    std::fs::write(base.join("root/sub dir/ü.bin"), [1, 2, 3]).expect("writing the test tree");
     let big: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
-    std::fs::write(base.join("root/big.bin"), big).unwrap();
-    std::fs::write(base.join("outside/secret.txt"), "secret").unwrap();
-    std::os::unix::fs::symlink(base.join("outside"), base.join("root/escape")).unwrap();
+    std::fs::write(base.join("root/big.bin"), big).expect("writing the test tree");
+    std::fs::write(base.join("outside/secret.txt"), "secret").expect("writing the test tree");
+    std::os::unix::fs::symlink(base.join("outside"), base.join("root/escape")).expect("writing the test tree");
     Tree(base)
 }
 
@@ -64,7 +64,7 @@ fn percent_decode(text: &str) -> String {
         out.push(bytes[i]);
         i += 1;
     }
-    String::from_utf8(out).unwrap()
+    String::from_utf8(out).expect("UTF-8")
 }
 
 #[tokio::test]

@@ -120,7 +120,7 @@ impl<S: tracing::Subscriber> Layer<S> for Captured {
         if event.metadata().target() == self.target {
             let mut line = Line(String::new());
             event.record(&mut line);
-            self.lines.lock().unwrap().push(line.0);
+            self.lines.lock().expect("the captured lines").push(line.0);
         }
     }
 }
@@ -160,7 +160,7 @@ struct Shared(Arc<Mutex<Vec<u8>>>);
 
 impl Write for Shared {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
+        self.0.lock().expect("the log buffer").extend_from_slice(buf);
         Ok(buf.len())
     }
     fn flush(&mut self) -> std::io::Result<()> {

@@ -194,7 +194,7 @@
 //! - [`extract`]: writing your own extractor.
 //! - [`response`]: streaming, redirects, the low-level writer.
 //! - [`path`]: joining a client-chosen path onto a directory safely.
-//! - [`file`]: answering with a file (Range, 304), or letting the web
+//! - [`file`](mod@file): answering with a file (Range, 304), or letting the web
 //!   server send it (`X-Accel-Redirect`, `X-Sendfile`).
 //! - [`log`]: routing `tracing` events to the web server's error log.
 //! - [`access_log`]: the access and slow-request logs' targets, and the

@@ -116,7 +116,10 @@ pub async fn slow_request_is_logged_while_running(web: &Deployment, _expect: &Ex
     });
     let line = logged(web, &["slow", &target]).await;
     let during = !sending.is_finished();
-    let response = sending.await.unwrap().unwrap();
+    let response = sending
+        .await
+        .expect("the sleeping request's task")
+        .unwrap_or_else(|e| panic!("{}: the sleeping request failed: {e}", web.label));
     assert_eq!(response.status, 200, "{}", web.label);
     let line = line.unwrap_or_else(|| {
         panic!(
@@ -167,7 +170,10 @@ pub async fn status_lists_requests_in_flight(web: &Deployment, _expect: &Expect)
     assert_eq!(entry["method"], "GET", "{}: {entry}", web.label);
     assert_eq!(entry["state"], "running", "{}: {entry}", web.label);
     assert!(entry["elapsed_ms"].is_u64(), "{}: {entry}", web.label);
-    let response = sleeping.await.unwrap().unwrap();
+    let response = sleeping
+        .await
+        .expect("the sleeping request's task")
+        .unwrap_or_else(|e| panic!("{}: the sleeping request failed: {e}", web.label));
     assert_eq!(response.status, 200, "{}", web.label);
 }
 
@@ -318,8 +324,9 @@ pub async fn file_offload_sends_100_mib(web: &Deployment, _expect: &Expect) {
     let name = format!("big-{}.bin", token());
     let path = web.run_dir.join("www").join(&name);
     let content: Vec<u8> = (0..LEN).map(pattern).collect();
-    std::fs::write(&path, &content).unwrap();
-    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    std::fs::write(&path, &content).expect("writing the 100 MiB file");
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644))
+        .expect("making the file readable to the web server");
     let target = format!("/?mode=file&path={name}");
     let response = tokio::time::timeout(Duration::from_secs(60), web.get(&target))
         .await
@@ -347,7 +354,9 @@ pub async fn file_offload_sends_100_mib(web: &Deployment, _expect: &Expect) {
     );
 
     let request = super::http::Request::get(&target).header("Range", "bytes=1000-1999");
-    let part = super::http::send(web.http, &request).await.unwrap();
+    let part = super::http::send(web.http, &request)
+        .await
+        .unwrap_or_else(|e| panic!("{}: the Range request failed: {e}", web.label));
     assert_eq!(
         part.status,
         206,
