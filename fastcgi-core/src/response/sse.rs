@@ -157,9 +157,7 @@ where
     fn into_response(self) -> Response {
         let chunks = Chunks {
             events: Box::pin(self.events),
-            keep_alive: self
-                .keep_alive
-                .map(|every| (every, Box::pin(tokio::time::sleep(every)))),
+            keep_alive: self.keep_alive.map(|every| (every, None)),
         };
         let mut response = Response::new(ResponseBody::from_stream(chunks));
         let headers = response.headers_mut();
@@ -176,7 +174,9 @@ where
 /// The events as body chunks, with keep-alive comments in the pauses.
 struct Chunks {
     events: Pin<Box<dyn Stream<Item = Event> + Send>>,
-    keep_alive: Option<(Duration, Pin<Box<Sleep>>)>,
+    /// The period, and its timer, made at the first poll: a response may
+    /// be built outside the runtime, which a timer needs.
+    keep_alive: Option<(Duration, Option<Pin<Box<Sleep>>>)>,
 }
 
 impl Stream for Chunks {
@@ -184,16 +184,18 @@ impl Stream for Chunks {
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         if let Poll::Ready(event) = self.events.as_mut().poll_next(cx) {
-            if let Some((every, timer)) = &mut self.keep_alive {
+            if let Some((every, Some(timer))) = &mut self.keep_alive {
                 timer.as_mut().reset(Instant::now() + *every);
             }
             return Poll::Ready(event.map(|event| Ok(Bytes::from(event.to_string()))));
         }
-        if let Some((every, timer)) = &mut self.keep_alive
-            && timer.as_mut().poll(cx).is_ready()
-        {
-            timer.as_mut().reset(Instant::now() + *every);
-            return Poll::Ready(Some(Ok(Bytes::from_static(b": keep-alive\n\n"))));
+        if let Some((every, timer)) = &mut self.keep_alive {
+            let every = *every;
+            let timer = timer.get_or_insert_with(|| Box::pin(tokio::time::sleep(every)));
+            if timer.as_mut().poll(cx).is_ready() {
+                timer.as_mut().reset(Instant::now() + every);
+                return Poll::Ready(Some(Ok(Bytes::from_static(b": keep-alive\n\n"))));
+            }
         }
         Poll::Pending
     }
