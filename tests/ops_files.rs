@@ -27,7 +27,8 @@ fn tree(name: &str) -> Tree {
     let big: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
     std::fs::write(base.join("root/big.bin"), big).expect("writing the test tree");
     std::fs::write(base.join("outside/secret.txt"), "secret").expect("writing the test tree");
-    std::os::unix::fs::symlink(base.join("outside"), base.join("root/escape")).expect("writing the test tree");
+    std::os::unix::fs::symlink(base.join("outside"), base.join("root/escape"))
+        .expect("writing the test tree");
     Tree(base)
 }
 

@@ -22,7 +22,10 @@ struct Shared(Arc<Mutex<Vec<u8>>>);
 
 impl std::io::Write for Shared {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().expect("the log buffer").extend_from_slice(buf);
+        self.0
+            .lock()
+            .expect("the log buffer")
+            .extend_from_slice(buf);
         Ok(buf.len())
     }
     fn flush(&mut self) -> std::io::Result<()> {
@@ -98,4 +101,61 @@ async fn a_request_listed_while_its_params_arrive_is_logged_with_its_uri() {
         text.contains("\"GET /late?x=1 HTTP/1.1\" 200 "),
         "the access log lost the URI: {text}"
     );
+}
+
+/// Every slow-log event, as `field=value` text.
+#[derive(Clone, Default)]
+struct SlowLines(Arc<Mutex<Vec<String>>>);
+
+struct Fields(String);
+
+impl tracing::field::Visit for Fields {
+    fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+        self.0.push_str(&format!(" {}={value:?}", field.name()));
+    }
+}
+
+impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for SlowLines {
+    fn on_event(&self, event: &tracing::Event<'_>, _: tracing_subscriber::layer::Context<'_, S>) {
+        if event.metadata().target() == fastcgi::access_log::SLOW_TARGET {
+            let mut fields = Fields(String::new());
+            event.record(&mut fields);
+            self.0.lock().expect("the slow lines").push(fields.0);
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_slow_log_says_when_a_request_waits_for_the_web_server_to_read() {
+    let slow = SlowLines::default();
+    let _guard =
+        tracing::subscriber::set_default(tracing_subscriber::registry().with(slow.clone()));
+    let server = Server::bind("127.0.0.1:0")
+        .unwrap()
+        .slow_request_log(Duration::from_millis(200));
+    // 64 MiB: more than the socket buffers and the output buffer hold.
+    let app = from_fn(|_| async { vec![b'x'; 64 << 20] });
+    let test = TestServer::start(server, app);
+    let mut peer = test.connect().await;
+    peer.request(
+        1,
+        true,
+        &[("REQUEST_METHOD", "GET"), ("REQUEST_URI", "/big")],
+        b"",
+    )
+    .await;
+    // The peer reads nothing until the slow log has spoken.
+    let mut line = None;
+    for _ in 0..200 {
+        if let Some(first) = slow.0.lock().expect("the slow lines").first().cloned() {
+            line = Some(first);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let line = line.expect("no slow-log line within 2 s");
+    assert!(line.contains("state=\"writing\""), "{line}");
+    assert!(line.contains("uri=\"/big\""), "{line}");
+    let response = peer.response(1).await;
+    assert_eq!(response.body().len(), 64 << 20);
 }
