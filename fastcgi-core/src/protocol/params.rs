@@ -82,12 +82,6 @@ impl Params {
         }
     }
 
-    /// The pairs in the wire format, back to back (what
-    /// [`decode_pairs`](super::decode_pairs) reads).
-    pub(crate) fn wire(&self) -> &[u8] {
-        &self.data
-    }
-
     /// Number of pairs.
     pub fn len(&self) -> usize {
         self.pairs.len()

@@ -83,7 +83,7 @@ impl RequestLabel {
     /// Keeps a copy of `params` (names upper-case).
     pub(crate) fn fill(&mut self, params: &Params) {
         self.wire.clear();
-        self.wire.extend_from_slice(params.wire());
+        self.wire.extend_from_slice(params.as_wire_bytes());
     }
 
     /// The request's method, URI, client and what the combined log
