@@ -13,7 +13,7 @@ use fastcgi::prelude::*;
 /// Reads the body with `std::io::Read` and writes the response with
 /// `std::io::Write`, simple-fastcgi's `read()` and `write()`.
 #[fcgi_handler]
-fn sync_hello(environ: Environ, mut body: Body, mut out: ResponseWriter) -> std::io::Result<()> {
+fn sync_hello(environ: Environ, mut out: ResponseWriter, mut body: Body) -> std::io::Result<()> {
     let mut text = String::new();
     body.read_to_string(&mut text)?;
     let method = environ.request_method().unwrap_or("GET");

@@ -14,7 +14,7 @@ use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{Attribute, FnArg, Ident, LitStr, ReturnType, Type};
 
-use crate::ast::{Handler, Source};
+use crate::ast::{Handler, Position, Source};
 use crate::attr;
 
 /// The code that replaces the annotated fn.
@@ -188,7 +188,15 @@ fn extraction(handler: &Handler<'_>, arg: &crate::ast::Arg<'_>, binding: &Ident)
             quote_spanned!(span=> #krate::__private::extract_by_type::<_, #ty>(&mut #request))
         }
     };
+    // Only the last argument may read the body; rustc knows which types do.
+    let leaves_the_body = match arg.position {
+        Position::BeforeLast => {
+            quote_spanned!(span=> #krate::__private::leaves_the_body::<_, #ty>();)
+        }
+        Position::Last => TokenStream::new(),
+    };
     quote_spanned! {span=>
+        #leaves_the_body
         let #binding = match #extract.await {
             ::core::result::Result::Ok(#value) => #value,
             ::core::result::Result::Err(#rejection) => return #rejection,

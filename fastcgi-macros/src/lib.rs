@@ -64,13 +64,21 @@ use crate::errors::Errors;
 /// - **by type**, when its type is an extractor: `Environ`, `Query<T>`,
 ///   `State<T>`, `AbortSignal`, `RequestParts` (which read the params only),
 ///   or `Body`, `Bytes`, `Vec<u8>`, `Text`, `Json<T>`, `Form<T>`, `Data`,
-///   `ResponseWriter`, `Request` (which consume the body or the request:
-///   one of them per handler, best last);
+///   `ResponseWriter`, `Request` (which consume a stream or the request).
+///   At most one argument reads the body (`Body`, `Bytes`, `Vec<u8>`,
+///   `Text`, `Json<T>`, `Form<T>`, `Request`), and it is the last: a
+///   compile error on the argument says so otherwise. `ResponseWriter` and
+///   `Data` leave the body alone and may come anywhere;
 /// - **by name** otherwise: `document_root: PathBuf` is the CGI
 ///   meta-variable `DOCUMENT_ROOT`, parsed with `FromStr`; `Option<T>`
 ///   makes it optional. A missing value answers 500 and logs the reason on
-///   FCGI_STDERR; an unparsable one answers 400 when the client chose it
+///   FCGI_STDERR (400 for a request header, `HTTP_*`, which the client did
+///   not send); an unparsable one answers 400 when the client chose it
 ///   (`HTTP_*`, `QUERY_STRING`...), else 500.
+/// - Any argument, by type or by name, may be `Option<T>` (`None` instead
+///   of the rejection) or `Result<T, Rejection>` (the rejection, for the
+///   handler to answer as it likes: `Result<Json<T>, JsonRejection>`,
+///   `Result<IpAddr, MetaVarRejection>`).
 /// - The name is the argument's, upper-cased, without a raw identifier's
 ///   `r#` (`r#type` reads `TYPE`) or leading underscores (`_remote_addr`, an
 ///   argument the body does not use, still reads `REMOTE_ADDR`).

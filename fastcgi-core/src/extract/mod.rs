@@ -51,31 +51,38 @@ mod body;
 #[cfg(feature = "tower")]
 mod extension;
 mod form;
+mod handled;
 mod json;
+mod limit;
 mod meta_var;
 mod parts;
 mod path;
 mod path_de;
 mod query;
+mod rejection;
 mod state;
 
 use std::future::Future;
 
-pub use body::{Data, Text};
+pub use body::{Data, Text, TextRejection};
 #[cfg(feature = "tower")]
 pub use extension::{Extension, MissingExtension, RemoteAddr};
 pub use form::{Form, FormRejection};
 pub use json::{Json, JsonRejection};
+pub use limit::BodyLimit;
+pub(crate) use limit::{RouteBodyLimit, ServerBodyLimit};
 pub use meta_var::MetaVarRejection;
 pub use path::{Path, PathParams, PathRejection};
-pub use query::{Query, QueryRejection};
+pub use query::{Query, QueryRejection, UrlencodedError};
+pub use rejection::{AlreadyTaken, BodyRejection};
 pub use state::{MissingState, State};
 
 use crate::request::{Request, RequestParts};
 use crate::response::IntoResponse;
 
 /// The default limit on a body that an extractor buffers (`Bytes`, `Text`,
-/// `Json`, `Form`): 2 MiB. Larger bodies get 413; read a
+/// `Json`, `Form`): 2 MiB. Larger bodies get 413; set another
+/// [`BodyLimit`] for the server or a route, or read a
 /// [`Body`](crate::request::Body) to stream bigger ones.
 pub const DEFAULT_BODY_LIMIT: usize = 2 * 1024 * 1024;
 
@@ -101,11 +108,19 @@ pub trait FromRequestParts: Sized {
 ///
 /// Implementations take what they need out of the request
 /// ([`Request::take_body`] and friends) and leave the rest.
+///
+/// The marker `M` says whether the extractor reads the body, which
+/// `#[fcgi_handler]` checks at compile time: a handler has at most one
+/// argument that reads the body, and it is the last one (as in axum).
+/// [`TakesBody`], the default, is right for anything that reads the body
+/// or the whole request; an extractor that takes something else (the
+/// response writer, FCGI_DATA) implements `FromRequest<LeavesBody>` and may
+/// come anywhere.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be taken from a request",
     note = "implement `FromRequest` for `{Self}`"
 )]
-pub trait FromRequest: Sized {
+pub trait FromRequest<M = TakesBody>: Sized {
     /// The response sent instead of calling the handler when extraction
     /// fails.
     type Rejection: IntoResponse;
@@ -115,6 +130,16 @@ pub trait FromRequest: Sized {
         request: &mut Request,
     ) -> impl Future<Output = Result<Self, Self::Rejection>> + Send;
 }
+
+/// The [`FromRequest`] marker of extractors that read the request body (or
+/// take the whole request): only a handler's last argument may.
+#[derive(Debug)]
+pub enum TakesBody {}
+
+/// The [`FromRequest`] marker of extractors that take part of the request
+/// other than its body (the response writer, FCGI_DATA): any argument may.
+#[derive(Debug)]
+pub enum LeavesBody {}
 
 #[doc(hidden)]
 pub mod __private {
@@ -128,12 +153,15 @@ pub mod __private {
 
     /// Marks arguments taken through [`FromRequestParts`].
     pub enum ViaParts {}
-    /// Marks arguments taken through [`FromRequest`].
-    pub enum ViaRequest {}
+    /// Marks arguments taken through [`FromRequest`], with its marker:
+    /// [`TakesBody`] or [`LeavesBody`].
+    pub struct ViaRequest<M>(std::marker::PhantomData<M>);
     /// Marks arguments taken by name, as a meta-variable.
     pub enum ViaMetaVar {}
     /// Marks optional arguments taken by name.
     pub enum ViaOptionalMetaVar {}
+    /// Marks arguments taken by name whose rejection the handler handles.
+    pub enum ViaMetaVarResult {}
 
     /// One handler argument, whichever way it is taken. The marker `M` is
     /// inferred: exactly one of the impls below applies to a given type.
@@ -158,7 +186,7 @@ pub mod __private {
         }
     }
 
-    impl<T: FromRequest + Send> HandlerArg<ViaRequest> for T {
+    impl<M, T: FromRequest<M> + Send> HandlerArg<ViaRequest<M>> for T {
         async fn extract(request: &mut Request, _name: &'static str) -> Result<Self, Response> {
             T::from_request(request)
                 .await
@@ -176,6 +204,7 @@ pub mod __private {
         }
     }
 
+    #[diagnostic::do_not_recommend]
     impl<T> HandlerArg<ViaOptionalMetaVar> for Option<T>
     where
         T: FromStr + Send,
@@ -186,6 +215,41 @@ pub mod __private {
         }
     }
 
+    #[diagnostic::do_not_recommend]
+    impl<T> HandlerArg<ViaMetaVarResult> for Result<T, MetaVarRejection>
+    where
+        T: FromStr + Send,
+        T::Err: Display,
+    {
+        async fn extract(request: &mut Request, name: &'static str) -> Result<Self, Response> {
+            Ok(meta_var::required(request.parts.environ(), name))
+        }
+    }
+
+    /// The markers of arguments that leave the body alone, so that another
+    /// argument may follow them.
+    #[diagnostic::on_unimplemented(
+        message = "this argument reads the request body, but it is not the handler's last argument",
+        label = "reads the body, so it must come last",
+        note = "move it to the end of the argument list: the body can be read once, by the last argument, as in `async fn create(State(db): State<Db>, Json(note): Json<NewNote>)`",
+        note = "a handler takes at most one argument that reads the body (`Body`, `Bytes`, `Vec<u8>`, `Text`, `Json<T>`, `Form<T>`, `Request`...); to see the body in two forms, take `Bytes` and parse it in the handler; `ResponseWriter` and `Data` leave the body alone and may come before it"
+    )]
+    pub trait LeavesTheBody {}
+    #[diagnostic::do_not_recommend]
+    impl LeavesTheBody for ViaParts {}
+    #[diagnostic::do_not_recommend]
+    impl LeavesTheBody for ViaRequest<LeavesBody> {}
+    #[diagnostic::do_not_recommend]
+    impl LeavesTheBody for ViaMetaVar {}
+    #[diagnostic::do_not_recommend]
+    impl LeavesTheBody for ViaOptionalMetaVar {}
+    #[diagnostic::do_not_recommend]
+    impl LeavesTheBody for ViaMetaVarResult {}
+
+    /// Checks, at an argument's type, that it does not read the body:
+    /// `#[fcgi_handler]` calls it for every argument but the last.
+    pub fn leaves_the_body<M: LeavesTheBody, T: HandlerArg<M>>() {}
+
     /// The markers of arguments that can be taken without a name: by type.
     #[diagnostic::on_unimplemented(
         message = "this argument's type is read by name, from a CGI meta-variable, but a pattern has no name",
@@ -194,7 +258,7 @@ pub mod __private {
     )]
     pub trait ByType {}
     impl ByType for ViaParts {}
-    impl ByType for ViaRequest {}
+    impl<M> ByType for ViaRequest<M> {}
 
     /// Takes an argument written as a pattern (`Query(q)`, `_`): by type
     /// only, since it has no name to read a meta-variable by.

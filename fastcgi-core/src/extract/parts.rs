@@ -2,9 +2,9 @@
 
 use std::convert::Infallible;
 
-use crate::extract::{FromRequest, FromRequestParts};
+use crate::extract::{AlreadyTaken, FromRequest, FromRequestParts, LeavesBody};
 use crate::request::{AbortSignal, Body, Environ, Request, RequestParts};
-use crate::response::{Response, ResponseWriter, internal_error};
+use crate::response::ResponseWriter;
 
 impl FromRequestParts for Environ {
     type Rejection = Infallible;
@@ -39,29 +39,23 @@ impl FromRequestParts for AbortSignal {
     }
 }
 
-fn already_taken(what: &str) -> Response {
-    internal_error(&format!(
-        "the request's {what} was already taken by another handler argument: only one argument can take it"
-    ))
-}
-
 /// The body stream (FCGI_STDIN).
 impl FromRequest for Body {
-    type Rejection = Response;
+    type Rejection = AlreadyTaken;
 
-    async fn from_request(request: &mut Request) -> Result<Self, Response> {
-        request.take_body().ok_or_else(|| already_taken("body"))
+    async fn from_request(request: &mut Request) -> Result<Self, AlreadyTaken> {
+        request.take_body().ok_or(AlreadyTaken::new("body"))
     }
 }
 
 /// The low-level response writer; see [`ResponseWriter`].
-impl FromRequest for ResponseWriter {
-    type Rejection = Response;
+impl FromRequest<LeavesBody> for ResponseWriter {
+    type Rejection = AlreadyTaken;
 
-    async fn from_request(request: &mut Request) -> Result<Self, Response> {
+    async fn from_request(request: &mut Request) -> Result<Self, AlreadyTaken> {
         request
             .take_writer()
-            .ok_or_else(|| already_taken("response writer"))
+            .ok_or(AlreadyTaken::new("response writer"))
     }
 }
 
