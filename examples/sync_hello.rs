@@ -11,9 +11,15 @@ use std::io::{Read, Write};
 use fastcgi::prelude::*;
 
 /// Reads the body with `std::io::Read` and writes the response with
-/// `std::io::Write`, simple-fastcgi's `read()` and `write()`.
+/// `std::io::Write`, simple-fastcgi's `read()`, `write()` and
+/// `write_err()`: a plain fn takes the blocking `BlockingBody` and
+/// `BlockingWriter`, whose methods block instead of returning futures.
 #[fcgi_handler]
-fn sync_hello(environ: Environ, mut out: ResponseWriter, mut body: Body) -> std::io::Result<()> {
+fn sync_hello(
+    environ: Environ,
+    mut out: BlockingWriter,
+    mut body: BlockingBody,
+) -> std::io::Result<()> {
     let mut text = String::new();
     body.read_to_string(&mut text)?;
     let method = environ.request_method().unwrap_or("GET");
@@ -23,8 +29,8 @@ fn sync_hello(environ: Environ, mut out: ResponseWriter, mut body: Body) -> std:
     )?;
     writeln!(out, "Hello from a blocking handler: {method}")?;
     writeln!(out, "you sent {} bytes", text.len())?;
-    // `Write::flush` blocks; the writer's inherent `flush` is the async one.
-    Write::flush(&mut out)
+    out.flush()?;
+    out.write_err(b"sync_hello answered\n")
 }
 
 #[tokio::main]

@@ -195,8 +195,15 @@ fn extraction(handler: &Handler<'_>, arg: &crate::ast::Arg<'_>, binding: &Ident)
         }
         Position::Last => TokenStream::new(),
     };
+    // A plain fn gets blocking streams, whose methods return no futures.
+    let usable_in_plain_fn = if handler.is_async() {
+        TokenStream::new()
+    } else {
+        quote_spanned!(span=> #krate::__private::usable_in_plain_fn::<_, #ty>();)
+    };
     quote_spanned! {span=>
         #leaves_the_body
+        #usable_in_plain_fn
         let #binding = match #extract.await {
             ::core::result::Result::Ok(#value) => #value,
             ::core::result::Result::Err(#rejection) => return #rejection,

@@ -99,15 +99,18 @@
 //! # Plain fns
 //!
 //! A fn without `async` runs on tokio's blocking pool, after its arguments
-//! are taken: blocking I/O is fine there, such as reading the body with
-//! `std::io::Read`.
+//! are taken: blocking I/O is fine there. It takes the blocking streams,
+//! [`BlockingBody`](request::BlockingBody) (`std::io::Read`) and
+//! [`BlockingWriter`](response::BlockingWriter) (`std::io::Write`), whose
+//! methods block instead of returning futures; `Body` and `ResponseWriter`
+//! in a plain fn are a compile error that says so.
 //!
 //! ```
 //! use std::io::Read;
 //! use fastcgi::prelude::*;
 //!
 //! #[fcgi_handler]
-//! fn count_bytes(mut body: Body) -> Result<String, StatusCode> {
+//! fn count_bytes(mut body: BlockingBody) -> Result<String, StatusCode> {
 //!     let mut buf = Vec::new();
 //!     body.read_to_end(&mut buf).map_err(|_| StatusCode::BAD_REQUEST)?;
 //!     Ok(buf.len().to_string())
@@ -239,10 +242,12 @@ pub mod prelude {
     pub use bytes::Bytes;
     pub use fastcgi_core::extract::{Data, Form, Json, Query, State, Text};
     pub use fastcgi_core::handler::Handler;
-    pub use fastcgi_core::request::{AbortSignal, Body, Environ, Request, RequestParts};
+    pub use fastcgi_core::request::{
+        AbortSignal, BlockingBody, Body, Environ, Request, RequestParts,
+    };
     pub use fastcgi_core::response::{
-        Html, IntoResponse, Ndjson, Redirect, Response, ResponseWriter, StatusCode, Stderr,
-        StreamBody, TryNdjson,
+        BlockingWriter, Html, IntoResponse, Ndjson, Redirect, Response, ResponseWriter, StatusCode,
+        Stderr, StreamBody, TryNdjson,
     };
     pub use fastcgi_core::routing::{
         MethodRouter, Path, PathParams, Router, any, delete, get, patch, post, put,

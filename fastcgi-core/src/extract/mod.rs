@@ -246,6 +246,44 @@ pub mod __private {
     #[diagnostic::do_not_recommend]
     impl LeavesTheBody for ViaMetaVarResult {}
 
+    /// The [`FromRequest`] marker of `Body`: reads the body, and only from
+    /// an `async fn`.
+    #[derive(Debug)]
+    pub enum AsyncOnly {}
+    /// The [`FromRequest`] marker of `ResponseWriter`: leaves the body
+    /// alone, and only from an `async fn`.
+    #[derive(Debug)]
+    pub enum AsyncOnlyLeavesBody {}
+
+    #[diagnostic::do_not_recommend]
+    impl LeavesTheBody for ViaRequest<AsyncOnlyLeavesBody> {}
+
+    /// The markers of arguments a plain `fn` can use: all but the async
+    /// streams, whose inherent async methods would shadow `std::io`.
+    #[diagnostic::on_unimplemented(
+        message = "a plain `fn` handler cannot take this async stream",
+        label = "its methods are async: in a plain fn they would return futures nobody awaits",
+        note = "in a plain `fn` (run on the blocking pool), take `fastcgi::request::BlockingBody` instead of `Body` (it implements `std::io::Read`) and `fastcgi::response::BlockingWriter` instead of `ResponseWriter` (`std::io::Write`, and a blocking `write_err`)",
+        note = "or make the handler an `async fn` and `.await` the stream's methods"
+    )]
+    pub trait UsableInPlainFn {}
+    #[diagnostic::do_not_recommend]
+    impl UsableInPlainFn for ViaParts {}
+    #[diagnostic::do_not_recommend]
+    impl UsableInPlainFn for ViaRequest<TakesBody> {}
+    #[diagnostic::do_not_recommend]
+    impl UsableInPlainFn for ViaRequest<LeavesBody> {}
+    #[diagnostic::do_not_recommend]
+    impl UsableInPlainFn for ViaMetaVar {}
+    #[diagnostic::do_not_recommend]
+    impl UsableInPlainFn for ViaOptionalMetaVar {}
+    #[diagnostic::do_not_recommend]
+    impl UsableInPlainFn for ViaMetaVarResult {}
+
+    /// Checks, at an argument's type, that a plain fn can use it:
+    /// `#[fcgi_handler]` calls it for every argument of a plain fn.
+    pub fn usable_in_plain_fn<M: UsableInPlainFn, T: HandlerArg<M>>() {}
+
     /// Checks, at an argument's type, that it does not read the body:
     /// `#[fcgi_handler]` calls it for every argument but the last.
     pub fn leaves_the_body<M: LeavesTheBody, T: HandlerArg<M>>() {}

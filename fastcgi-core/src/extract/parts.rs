@@ -2,9 +2,10 @@
 
 use std::convert::Infallible;
 
+use crate::extract::__private::{AsyncOnly, AsyncOnlyLeavesBody};
 use crate::extract::{AlreadyTaken, FromRequest, FromRequestParts, LeavesBody};
-use crate::request::{AbortSignal, Body, Environ, Request, RequestParts};
-use crate::response::ResponseWriter;
+use crate::request::{AbortSignal, BlockingBody, Body, Environ, Request, RequestParts};
+use crate::response::{BlockingWriter, ResponseWriter};
 
 impl FromRequestParts for Environ {
     type Rejection = Infallible;
@@ -40,7 +41,8 @@ impl FromRequestParts for AbortSignal {
 }
 
 /// The body stream (FCGI_STDIN).
-impl FromRequest for Body {
+/// For an `async fn`; a plain fn takes [`BlockingBody`].
+impl FromRequest<AsyncOnly> for Body {
     type Rejection = AlreadyTaken;
 
     async fn from_request(request: &mut Request) -> Result<Self, AlreadyTaken> {
@@ -49,12 +51,37 @@ impl FromRequest for Body {
 }
 
 /// The low-level response writer; see [`ResponseWriter`].
-impl FromRequest<LeavesBody> for ResponseWriter {
+/// For an `async fn`; a plain fn takes [`BlockingWriter`].
+impl FromRequest<AsyncOnlyLeavesBody> for ResponseWriter {
     type Rejection = AlreadyTaken;
 
     async fn from_request(request: &mut Request) -> Result<Self, AlreadyTaken> {
         request
             .take_writer()
+            .ok_or(AlreadyTaken::new("response writer"))
+    }
+}
+
+/// The body stream for a plain `fn` handler, read with `std::io::Read`.
+impl FromRequest for BlockingBody {
+    type Rejection = AlreadyTaken;
+
+    async fn from_request(request: &mut Request) -> Result<Self, AlreadyTaken> {
+        request
+            .take_body()
+            .map(BlockingBody::new)
+            .ok_or(AlreadyTaken::new("body"))
+    }
+}
+
+/// The response writer for a plain `fn` handler, with `std::io::Write`.
+impl FromRequest<LeavesBody> for BlockingWriter {
+    type Rejection = AlreadyTaken;
+
+    async fn from_request(request: &mut Request) -> Result<Self, AlreadyTaken> {
+        request
+            .take_writer()
+            .map(BlockingWriter::new)
             .ok_or(AlreadyTaken::new("response writer"))
     }
 }
