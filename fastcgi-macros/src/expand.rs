@@ -144,7 +144,13 @@ fn call_fn(handler: &Handler<'_>) -> TokenStream {
     let krate_at_output = respan(&handler.krate, output_span);
     let bindings_at_output = bindings.iter().map(|b| relocate(b, output_span));
     let value = if handler.is_async() {
-        quote_spanned!(output_span=> #name::handle(#(#bindings_at_output),*).await)
+        // The future is checked for `Send` at the fn's name, with advice,
+        // before rustc checks `call`'s and says less.
+        // Checked for `Send` here, at the fn's name, with advice, before
+        // rustc checks `call`'s future and says less.
+        quote_spanned! {span=>
+            #krate::__private::advise_send(#name::handle(#(#bindings_at_output),*)).await
+        }
     } else if bindings.is_empty() {
         quote_spanned!(output_span=> #krate_at_output::__private::run_blocking(#name::handle).await)
     } else {

@@ -129,9 +129,12 @@ use crate::errors::Errors;
 /// read by name; an argument type that is neither an extractor nor
 /// parsable; a return type that is not `IntoResponse`; a plain fn whose
 /// return type is not `Send`, or an async one that holds something not
-/// `Send` across an `.await`; unknown or malformed attribute arguments.
-/// With an error, the fn is left as written (without its `#[fcgi]`
-/// attributes), so that the rest of the code still type-checks.
+/// `Send` across an `.await` (the message names the usual causes and
+/// fixes); a plain fn that uses `.await`; a body extractor that is not the
+/// last argument; `Body` or `ResponseWriter` in a plain fn; unknown or
+/// malformed attribute arguments. With an error, the fn still becomes its
+/// unit struct, with `handle` as written and a `Handler` impl, so that
+/// code serving it or calling `handle` adds no errors of its own.
 ///
 /// [`Handler`]: https://docs.rs/fastcgi-rs/latest/fastcgi/handler/trait.Handler.html
 #[proc_macro_attribute]
@@ -166,6 +169,6 @@ fn fcgi_handler2(
     valid::check(&handler, &mut errors);
     match errors.finish() {
         Ok(()) => expand::handler(&handler),
-        Err(error) => fallback::expand(input, &error),
+        Err(error) => fallback::handler(&handler, &error),
     }
 }

@@ -314,6 +314,24 @@ pub mod __private {
         T::extract(request, name).await
     }
 
+    /// The future of an async handler fn, which must be `Send`: the server
+    /// runs requests on any worker thread.
+    #[diagnostic::on_unimplemented(
+        message = "this handler's future is not `Send`, so the server cannot run it on its worker threads",
+        label = "a value that is not `Send` lives across one of this fn's `.await`s",
+        note = "the usual causes: an `Rc` (use `Arc`), a `RefCell` (use a `Mutex`), or a `std::sync::MutexGuard` held across an `.await` (drop the guard before the `.await`, in a block of its own, or use `tokio::sync::Mutex`, whose guard is `Send`)",
+        note = "or make the handler a plain `fn`, which runs on the blocking pool and need not be `Send` inside"
+    )]
+    pub trait SendHandlerFuture: Future {}
+    // Without it rustc reports the bare `Send` error instead of this one.
+    #[diagnostic::do_not_recommend]
+    impl<F: Future + Send> SendHandlerFuture for F {}
+
+    /// Checks, at the fn's name, that its future is `Send`, with advice.
+    pub fn advise_send<F: SendHandlerFuture>(future: F) -> F {
+        future
+    }
+
     /// Checks, at the return type's span, that it implements `IntoResponse`.
     pub fn into_response<T: IntoResponse>(value: T) -> Response {
         value.into_response()
