@@ -48,6 +48,8 @@
 //! ```
 
 mod body;
+#[cfg(feature = "cookies")]
+mod cookies;
 #[cfg(feature = "tower")]
 mod extension;
 mod form;
@@ -55,12 +57,16 @@ mod handled;
 mod json;
 mod limit;
 mod meta_var;
+#[cfg(feature = "multipart")]
+mod multipart;
 mod parts;
 mod path;
 mod path_de;
 mod query;
 mod rejection;
 mod state;
+#[cfg(feature = "typed-header")]
+mod typed_header;
 
 use std::future::Future;
 
@@ -76,6 +82,26 @@ pub use path::{Path, PathParams, PathRejection};
 pub use query::{Query, QueryRejection, UrlencodedError};
 pub use rejection::{AlreadyTaken, BodyRejection};
 pub use state::{MissingState, State};
+
+/// The `cookie` crate, whose `Cookie` and `Key` the jars take (feature
+/// `cookies`).
+#[cfg(feature = "cookies")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cookies")))]
+pub use cookie;
+#[cfg(feature = "cookies")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cookies")))]
+pub use cookies::{CookieJar, MissingCookieKey, PrivateCookieJar, SignedCookieJar};
+/// The `headers` crate, whose types `TypedHeader` decodes (feature
+/// `typed-header`).
+#[cfg(feature = "typed-header")]
+#[cfg_attr(docsrs, doc(cfg(feature = "typed-header")))]
+pub use headers;
+#[cfg(feature = "multipart")]
+#[cfg_attr(docsrs, doc(cfg(feature = "multipart")))]
+pub use multipart::{Field, Multipart, MultipartError, MultipartRejection};
+#[cfg(feature = "typed-header")]
+#[cfg_attr(docsrs, doc(cfg(feature = "typed-header")))]
+pub use typed_header::{TypedHeader, TypedHeaderRejection};
 
 use crate::request::{Request, RequestParts};
 use crate::response::IntoResponse;

@@ -19,7 +19,7 @@ pub use crate::cgi::LocalRedirect;
 pub use blocking_writer::BlockingWriter;
 pub use body::{BoxError, ResponseBody};
 pub use html::Html;
-pub use into_response::{IntoResponse, ResponseHeaders};
+pub use into_response::{IntoResponse, InvalidHeader, ResponseHeaders};
 pub use redirect::{InvalidRedirect, Redirect};
 pub use stderr::Stderr;
 pub use stream::{Ndjson, StreamBody, TryNdjson};
