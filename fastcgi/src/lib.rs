@@ -192,7 +192,9 @@
 //!   path parameters.
 //! - `tower` (feature `tower`): serving an axum or tower app over FastCGI,
 //!   and tower-http middleware around routes.
-//! - [`extract`]: writing your own extractor.
+//! - [`extract`]: writing your own extractor, rejections handled by the
+//!   handler, body limits; with features, `Multipart` (`multipart`),
+//!   `TypedHeader<T>` (`typed-header`) and cookie jars (`cookies`).
 //! - [`response`]: streaming, redirects, the low-level writer.
 //! - [`path`]: joining a client-chosen path onto a directory safely.
 //! - [`log`]: routing `tracing` events to the web server's error log.
@@ -230,10 +232,18 @@ pub use fastcgi_core::tower;
 ///
 /// `README.md` here is a link to the workspace's README, and the package
 /// carries it at the same place. Its tower section needs the `tower`
-/// feature: in the workspace the dev-dependency of this crate on itself
-/// switches it on; a packaged copy, whose dev-dependencies lose that one,
-/// runs these with `cargo test --features tower` and skips them without.
-#[cfg(all(doctest, feature = "tower"))]
+/// feature, and its tour the `multipart`, `typed-header` and `cookies`
+/// features: in the workspace the dev-dependency of this crate on itself
+/// switches them on; a packaged copy, whose dev-dependencies lose that one,
+/// runs these with `cargo test --features tower,multipart,typed-header,cookies`
+/// and skips them without.
+#[cfg(all(
+    doctest,
+    feature = "tower",
+    feature = "multipart",
+    feature = "typed-header",
+    feature = "cookies"
+))]
 #[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;
 
