@@ -13,7 +13,11 @@
 //!   [`Body`](crate::request::Body), [`Bytes`](https://docs.rs/bytes/1/bytes/struct.Bytes.html), [`Text`],
 //!   [`Json`], [`Form`], [`Data`],
 //!   [`ResponseWriter`](crate::response::ResponseWriter),
-//!   [`Request`].
+//!   [`Request`]; for plain `fn` handlers,
+//!   [`BlockingBody`](crate::request::BlockingBody) and
+//!   [`BlockingWriter`](crate::response::BlockingWriter). At most one
+//!   argument reads the body, and it is the last (checked at compile time;
+//!   see the `M` marker of [`FromRequest`]).
 //!
 //! A third kind of argument is taken *by name*: any type that implements
 //! [`FromStr`](std::str::FromStr) (`PathBuf`, `String`, `IpAddr`, `u64`...)
@@ -22,9 +26,21 @@
 //! when it is missing or does not parse.
 //!
 //! A failed extraction answers the request with its rejection, which is
-//! itself a response (400, 413, 415, 500 with a message), instead of calling
-//! the handler.
+//! itself a response (400, 413, 415, 422, 500 with a message), instead of
+//! calling the handler. To answer yourself, take `Result<T, T::Rejection>`
+//! (any extractor, or `Result<T, MetaVarRejection>` by name), or
+//! `Option<T>` for `None` instead. The rejections are public types that
+//! keep their cause ([`BodyRejection`], [`JsonRejection`] with its syntax
+//! or data error and the field's path, [`QueryRejection`] and
+//! [`FormRejection`] naming the field...).
 //!
+//! The buffering extractors read at most the [`BodyLimit`] in force: 2 MiB
+//! unless the server, a router or a route sets another.
+//!
+//! With features: `Multipart` (`multipart`), `TypedHeader<T>`
+//! (`typed-header`), `CookieJar`, `SignedCookieJar` and `PrivateCookieJar`
+//! (`cookies`).
+
 //! # Writing an extractor
 //!
 //! ```

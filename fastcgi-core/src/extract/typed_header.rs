@@ -23,7 +23,7 @@ use crate::response::{IntoResponse, Response};
 /// use fastcgi::prelude::*;
 ///
 /// #[fcgi_handler]
-/// async fn agent(TypedHeader(agent): TypedHeader<UserAgent>) -> String {
+/// async fn show_agent(TypedHeader(agent): TypedHeader<UserAgent>) -> String {
 ///     agent.as_str().to_owned()
 /// }
 /// ```
