@@ -9,7 +9,7 @@
 //! | --- | --- |
 //! | `env` or absent | the params as a JSON object |
 //! | `body` | the request body, verbatim |
-//! | `bytes&n=N` | N bytes, byte i = i % 251 |
+//! | `bytes&n=N` | N bytes, byte i = i % 251, produced as they are sent |
 //! | `sleep&ms=M` | `slept M` after M ms, without blocking other requests |
 //! | `stream&n=K&ms=M` | K NDJSON lines `{"i":I}`, M ms apart, each flushed; stops when aborted |
 //! | `stderr&msg=S` | writes S to FCGI_STDERR, answers `ok` |
@@ -18,10 +18,13 @@
 //! | `panic` | the handler panics: 500, and the app keeps serving |
 //! | `json` | `{"name":"echo","n":3,"tags":["a","b"]}` from a typed value |
 
+use std::convert::Infallible;
+use std::sync::LazyLock;
 use std::time::Duration;
 
+use bytes::Bytes;
 use fastcgi::prelude::*;
-use fastcgi::response::Stderr;
+use fastcgi::response::{Stderr, StreamBody, unfold};
 use serde::{Deserialize, Serialize};
 
 /// The query string, every key optional.
@@ -63,10 +66,7 @@ async fn echo(
             Ok(bytes) => bytes.into_response(),
             Err(err) => (StatusCode::BAD_REQUEST, err.to_string()).into_response(),
         },
-        "bytes" => (0..q.n)
-            .map(|i| (i % 251) as u8)
-            .collect::<Vec<u8>>()
-            .into_response(),
+        "bytes" => pattern_bytes(q.n),
         "sleep" => {
             tokio::time::sleep(Duration::from_millis(q.ms)).await;
             format!("slept {}", q.ms).into_response()
@@ -105,6 +105,39 @@ async fn echo(
         .into_response(),
         other => (StatusCode::NOT_FOUND, format!("unknown mode {other:?}\n")).into_response(),
     }
+}
+
+/// Byte i of `mode=bytes` is i % 251: this pattern holds 261 periods
+/// (65,511 bytes, just under the 64 KiB of a FastCGI record) plus one
+/// more, so every chunk is a slice of it, whatever the chunk's offset.
+static PATTERN: LazyLock<Bytes> = LazyLock::new(|| {
+    (0..PERIODS_PER_CHUNK * 251 + 251)
+        .map(|i| (i % 251) as u8)
+        .collect()
+});
+const PERIODS_PER_CHUNK: usize = 261;
+const CHUNK: u64 = (PERIODS_PER_CHUNK * 251) as u64;
+
+/// `n` bytes of the pattern, produced as they are sent: one chunk at a
+/// time, each made when the web server has taken the previous ones, so a
+/// response of any size costs about one output buffer of memory, even for
+/// a client that reads slowly or not at all. A chunk is a slice of
+/// [`PATTERN`]: nothing is allocated or copied per chunk.
+fn pattern_bytes(n: u64) -> Response {
+    let chunks = unfold(0u64, move |sent| async move {
+        if sent >= n {
+            return None;
+        }
+        let len = (n - sent).min(CHUNK);
+        let start = (sent % 251) as usize;
+        let chunk = PATTERN.slice(start..start + len as usize);
+        Some((Ok::<_, Infallible>(chunk), sent + len))
+    });
+    let mut response = StreamBody::new(chunks).into_response();
+    response
+        .headers_mut()
+        .insert(http::header::CONTENT_LENGTH, n.into());
+    response
 }
 
 #[tokio::main]

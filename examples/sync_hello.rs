@@ -6,7 +6,7 @@
 //! FCGI_BIND=127.0.0.1:9000 cargo run --example sync_hello
 //! ```
 
-use std::io::{Read, Write};
+use std::io::Write;
 
 use fastcgi::prelude::*;
 
@@ -20,15 +20,16 @@ fn sync_hello(
     mut out: BlockingWriter,
     mut body: BlockingBody,
 ) -> std::io::Result<()> {
-    let mut text = String::new();
-    body.read_to_string(&mut text)?;
+    // Counted as it is read, never held whole: a body of any size costs
+    // the copy buffer.
+    let received = std::io::copy(&mut body, &mut std::io::sink())?;
     let method = environ.request_method().unwrap_or("GET");
     write!(
         out,
         "Status: 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
     )?;
     writeln!(out, "Hello from a blocking handler: {method}")?;
-    writeln!(out, "you sent {} bytes", text.len())?;
+    writeln!(out, "you sent {received} bytes")?;
     out.flush()?;
     out.write_err(b"sync_hello answered\n")
 }

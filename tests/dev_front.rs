@@ -13,10 +13,14 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 fn start(example: &str, root: &str) -> (ChildGuard, String) {
     let http = format!("127.0.0.1:{}", free_port());
+    // FastCGI on a unix socket of its own: on a TCP port 0 it could take
+    // the HTTP port another test just picked (and that app then fails to
+    // bind it).
+    let fcgi = common::temp_dir(&format!("dev-front-{example}")).join("app.sock");
     let child = Command::new(example_path(example))
         .env("FCGI_DEV_HTTP", &http)
         .env("FCGI_DEV_ROOT", root)
-        .env_remove("FCGI_BIND")
+        .env("FCGI_BIND", format!("unix:{}", fcgi.display()))
         .env_remove("LISTEN_FDS")
         .stdin(Stdio::null())
         .stderr(Stdio::null())
@@ -111,4 +115,16 @@ async fn bodies_stream_both_ways_and_local_redirects_are_followed() {
     let env: serde_json::Value = serde_json::from_slice(&env).unwrap();
     assert_eq!(env["HTTP_X_TRACE"], "abc");
     assert_eq!(env["REQUEST_METHOD"], "GET");
+
+    // Except `Proxy` (httpoxy, CVE-2016-5385): as HTTP_PROXY, code that
+    // reads it as its proxy setting would send its requests to the client's
+    // choice of host.
+    let (_, _, env) = http(
+        &addr,
+        b"GET /?mode=env HTTP/1.0\r\nProxy: http://evil.example\r\nX-Trace: abc\r\n\r\n",
+    )
+    .await;
+    let env: serde_json::Value = serde_json::from_slice(&env).unwrap();
+    assert_eq!(env["HTTP_X_TRACE"], "abc");
+    assert!(env.get("HTTP_PROXY").is_none(), "{env}");
 }

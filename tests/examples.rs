@@ -3,8 +3,10 @@
 
 mod common;
 
+use std::time::Duration;
+
 use common::ExampleApp;
-use fastcgi::protocol::{self, Role, StreamType};
+use fastcgi::protocol::{self, Record, Role, StreamType};
 
 #[tokio::test]
 async fn hello_answers_with_its_environ() {
@@ -147,6 +149,32 @@ async fn filter_transforms_the_data_stream() {
 }
 
 #[tokio::test]
+async fn filter_streams_as_the_data_arrives_and_keeps_characters_whole() {
+    let app = ExampleApp::start("filter", &[]).await;
+    let mut peer = app.connect().await;
+    peer.begin(1, Role::Filter, true, &[]).await;
+    let mut out = bytes::BytesMut::new();
+    protocol::encode_stream_end(&mut out, StreamType::Stdin, 1);
+    // "straße é", cut inside the two bytes of "é".
+    protocol::encode_stream(&mut out, StreamType::Data, 1, b"stra\xc3\x9fe \xc3");
+    peer.send(&out).await;
+    // The first piece comes back before the rest of the file is sent.
+    let mut head_and_first = Vec::new();
+    while !head_and_first.ends_with("STRASSE ".as_bytes()) {
+        match peer.record().await {
+            Some(Record::Stdout { content, .. }) => head_and_first.extend_from_slice(&content),
+            other => panic!("expected the filtered start of the file, got {other:?}"),
+        }
+    }
+    let mut out = bytes::BytesMut::new();
+    protocol::encode_stream(&mut out, StreamType::Data, 1, b"\xa9");
+    protocol::encode_stream_end(&mut out, StreamType::Data, 1);
+    peer.send(&out).await;
+    let rest = peer.response(1).await;
+    assert_eq!(rest.stdout, "É".as_bytes());
+}
+
+#[tokio::test]
 async fn state_is_shared_across_requests_and_connections() {
     let app = ExampleApp::start("state", &[]).await;
     for expected in 1..=3 {
@@ -183,4 +211,51 @@ async fn upload_streams_a_large_body_to_a_file_under_a_limit() {
     let declared = app.get(&[("CONTENT_LENGTH", "99999999999")], b"").await;
     assert_eq!(declared.status_line(), "Status: 413 Payload Too Large");
     std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[tokio::test]
+async fn echo_bytes_are_produced_as_sent_and_a_stalled_client_costs_bounded_memory() {
+    let app = ExampleApp::start("echo", &[]).await;
+    // The pattern, with its length announced, across chunk boundaries.
+    let n = 300_007;
+    let response = app
+        .get(&[("QUERY_STRING", &format!("mode=bytes&n={n}"))], b"")
+        .await;
+    let (head, body) = response.split();
+    assert!(
+        head.to_ascii_lowercase()
+            .contains(&format!("content-length: {n}")),
+        "{head}"
+    );
+    assert_eq!(body.len(), n);
+    assert!(body.iter().enumerate().all(|(i, b)| *b == (i % 251) as u8));
+
+    // 1 GiB for a client that reads 4 MiB, then stops reading. Building it
+    // in memory first would cost the app a GiB before the first byte.
+    let mut stalled = app.connect().await;
+    stalled
+        .request(1, true, &[("QUERY_STRING", "mode=bytes&n=1073741824")], b"")
+        .await;
+    let mut received = 0;
+    while received < 4 << 20 {
+        match stalled.record().await {
+            Some(Record::Stdout { content, .. }) => received += content.len(),
+            other => panic!("expected the response to stream, got {other:?}"),
+        }
+    }
+    // Meanwhile the app serves others at once.
+    let other = app.get(&[("QUERY_STRING", "mode=json")], b"").await;
+    assert_eq!(other.body(), br#"{"name":"echo","n":3,"tags":["a","b"]}"#);
+    // And it holds about one output buffer for the stalled response, not
+    // the response: sampled while the client does not read.
+    let mut peak = 0;
+    for _ in 0..10 {
+        peak = peak.max(app.rss_kib());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(
+        peak < 64 * 1024,
+        "echo holds {peak} KiB for a stalled 1 GiB response"
+    );
+    drop(stalled);
 }

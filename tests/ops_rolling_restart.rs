@@ -63,6 +63,29 @@ fn restart(app: &mut ChildGuard, port: u16) -> Duration {
     started.elapsed()
 }
 
+/// httpoxy (CVE-2016-5385) through this recipe too: a client's `Proxy:`
+/// header does not reach the app as HTTP_PROXY.
+fn proxy_header_does_not_reach_the_app(http: u16) {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", http)).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    stream
+        .write_all(b"GET /?mode=env HTTP/1.0\r\nHost: localhost\r\nProxy: http://evil.example\r\nX-Echo-Test: yes\r\n\r\n")
+        .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    assert!(
+        response.contains("\"HTTP_X_ECHO_TEST\":\"yes\""),
+        "{response}"
+    );
+    assert!(
+        !response.contains("HTTP_PROXY") && !response.contains("evil.example"),
+        "the client's Proxy header reached the app: {response}"
+    );
+}
+
 #[test]
 fn rolling_restart_under_load_fails_no_request() {
     let Some(nginx) = locate(WebServer::Nginx).unwrap() else {
@@ -97,6 +120,7 @@ fn rolling_restart_under_load_fails_no_request() {
             .unwrap(),
     );
     wait_listening(http);
+    proxy_header_does_not_reach_the_app(http);
 
     // Requests that take a few ms, so some are in flight at every SIGTERM.
     let wrk = Command::new("/usr/bin/wrk")

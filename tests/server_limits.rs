@@ -41,10 +41,6 @@ async fn protocol_violations_close_only_that_connection() {
 
     // An HTTP client on the FastCGI port.
     closes_on(&server, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n").await;
-    // STDIN for a request that was never begun.
-    let mut out = BytesMut::new();
-    protocol::encode_stream(&mut out, StreamType::Stdin, 3, b"hello");
-    closes_on(&server, &out).await;
     // A duplicate BEGIN_REQUEST for an active id.
     let mut out = BytesMut::new();
     protocol::encode_begin_request(&mut out, 1, Role::Responder, 1);
@@ -70,9 +66,15 @@ async fn protocol_violations_close_only_that_connection() {
     protocol::encode_stream(&mut out, StreamType::Params, 1, &[4, 4, b'N', b'A']);
     protocol::encode_stream_end(&mut out, StreamType::Params, 1);
     closes_on(&server, &out).await;
-    // A record the application would send, not the web server.
+    // A record the application would send, not the web server, for an
+    // active request (for an inactive one it is ignored: spec §3.3).
     let mut out = BytesMut::new();
+    protocol::encode_begin_request(&mut out, 1, Role::Responder, 1);
     protocol::encode_stream(&mut out, StreamType::Stdout, 1, b"x");
+    closes_on(&server, &out).await;
+    // And the management records only an application sends.
+    let mut out = BytesMut::new();
+    protocol::encode_get_values_result(&mut out, &[("FCGI_MAX_CONNS", "1")]);
     closes_on(&server, &out).await;
 
     let response = bystander.response(7).await;
@@ -147,6 +149,79 @@ async fn idle_and_params_timeouts_close_connections() {
         slow.closed().await,
         "params never came: the connection must close"
     );
+    server.stop().await;
+}
+
+/// A web server that goes silent mid-body: once the body timeout passes
+/// with no STDIN, the request ends (the connection does not). A handler
+/// reading the body gets the error (the `Bytes` extractor answers 408 with
+/// it); one that is not reading is cancelled and the server answers 408;
+/// either way a line on FCGI_STDERR says why, and what the web server sends
+/// for the request afterwards is ignored.
+#[tokio::test]
+async fn a_body_that_stops_arriving_ends_its_request_not_the_connection() {
+    let probes = Arc::new(Probes::default());
+    let server = Server::bind("127.0.0.1:0")
+        .unwrap()
+        .body_timeout(Duration::from_millis(300));
+    let metrics = server.metrics();
+    let server = TestServer::start(server, app(Arc::clone(&probes)));
+    let mut peer = server.connect().await;
+    for (id, query) in [(1, "mode=extract_body"), (2, "mode=hang")] {
+        peer.begin(id, Role::Responder, true, &[("QUERY_STRING", query)])
+            .await;
+        peer.stdin(id, b"the first half of the body").await;
+        // ...and nothing more.
+    }
+    for id in [1, 2] {
+        let response = peer.response(id).await;
+        assert_eq!(
+            response.status_line(),
+            "Status: 408 Request Timeout",
+            "{}",
+            response.text()
+        );
+        let stderr = String::from_utf8_lossy(&response.stderr);
+        assert!(stderr.contains("Server::body_timeout"), "{stderr}");
+        assert!(response.stderr_ended, "{:?}", response.trail);
+    }
+    assert_eq!(probes.cancelled.load(Ordering::SeqCst), 1);
+    // The rest of the bodies, late: ignored; the connection serves on.
+    for id in [1, 2] {
+        peer.stdin(id, b"the late second half").await;
+        peer.stdin(id, b"").await;
+    }
+    peer.request(3, true, ENV, b"").await;
+    assert!(peer.response(3).await.text().contains("mode=env"));
+    let snapshot = metrics.snapshot();
+    assert_eq!(snapshot.body_timeouts, 2, "{snapshot:?}");
+    assert_eq!(snapshot.records_ignored, 4, "{snapshot:?}");
+    server.stop().await;
+}
+
+/// Time the server does not read, because a request's body buffer is full
+/// and its handler is not reading yet, is not the web server's silence: the
+/// body timeout does not count it.
+#[tokio::test]
+async fn a_full_body_buffer_does_not_count_against_the_body_timeout() {
+    let server = TestServer::start(
+        Server::bind("127.0.0.1:0")
+            .unwrap()
+            .body_timeout(Duration::from_millis(200))
+            .body_buffer(1024),
+        app(Arc::default()),
+    );
+    let mut peer = server.connect().await;
+    // The handler reads nothing for longer than the body timeout, while
+    // the body (far over the buffer) waits in the socket.
+    let body = vec![5u8; 512 * 1024];
+    let bytes = request_bytes(1, true, &[("QUERY_STRING", "mode=late_read&ms=600")], &body);
+    let sender = tokio::spawn(async move {
+        peer.send(&bytes).await;
+        peer.response(1).await
+    });
+    let response = tokio::time::timeout(LIMIT, sender).await.unwrap().unwrap();
+    assert_eq!(response.body(), b"read 524288", "{}", response.text());
     server.stop().await;
 }
 

@@ -40,9 +40,14 @@ async fn serves_on_a_listening_socket_passed_as_fd_0() {
         .stdout(Stdio::null())
         .spawn()
         .unwrap();
+    let pid = child.id();
     let _guard = ChildGuard(child);
     let text = ask(&addr).await;
     assert!(text.contains("\"QUERY_STRING\":\"from=child\""), "{text}");
+    // The socket moved to a descriptor of its own: fd 0 stays open, on
+    // /dev/null, so programs the app runs do not inherit the socket.
+    let fd0 = std::fs::read_link(format!("/proc/{pid}/fd/0")).unwrap();
+    assert_eq!(fd0, std::path::Path::new("/dev/null"));
 }
 
 #[tokio::test]

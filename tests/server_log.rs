@@ -6,6 +6,7 @@ use common::TestServer;
 use fastcgi::handler::from_fn;
 use fastcgi::log::RequestStderrLayer;
 use fastcgi::prelude::*;
+use fastcgi::protocol::RecordType;
 use tracing_subscriber::layer::SubscriberExt;
 
 #[tokio::test]
@@ -28,6 +29,16 @@ async fn handler_events_land_on_their_own_requests_stderr() {
     peer.request(2, true, &[("QUERY_STRING", "b=2")], b"").await;
     let first = peer.response(1).await;
     let second = peer.response(2).await;
+    // The routed lines are a stream like any other: ended by an empty
+    // record right before END_REQUEST (spec §3.3).
+    for response in [&first, &second] {
+        assert!(response.stderr_ended, "{:?}", response.trail);
+        let n = response.trail.len();
+        assert_eq!(
+            response.trail[n - 2..],
+            [(RecordType::Stderr, 0), (RecordType::EndRequest, 0)]
+        );
+    }
     let first = String::from_utf8(first.stderr).unwrap();
     let second = String::from_utf8(second.stderr).unwrap();
     assert!(

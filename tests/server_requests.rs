@@ -10,8 +10,9 @@ use std::time::{Duration, Instant};
 use bytes::BytesMut;
 use common::app::{Probes, app};
 use common::{LIMIT, TestServer, complete, request_bytes};
-use fastcgi::protocol::{self, ProtocolStatus, Record, Role, StreamType};
+use fastcgi::protocol::{self, ProtocolStatus, Record, RecordType, Role, StreamType};
 use fastcgi::server::Server;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 fn get(query: &str) -> Vec<(&'static str, String)> {
     vec![
@@ -261,6 +262,142 @@ async fn stderr_is_its_own_stream() {
     let response = peer.response(1).await;
     assert_eq!(response.stderr, b"to the log");
     assert_eq!(response.body(), b"ok");
+    server.stop().await;
+}
+
+/// The records that end a request, in the order they came.
+fn ending(response: &common::RawResponse) -> Vec<(RecordType, usize)> {
+    let n = response.trail.len();
+    response.trail[n.saturating_sub(3)..].to_vec()
+}
+
+/// Spec §3.3 (a stream ends with an empty record) and Appendix B: a
+/// request that wrote to FCGI_STDERR ends that stream with an empty record
+/// right before END_REQUEST; one that did not sends no FCGI_STDERR at all.
+#[tokio::test]
+async fn stderr_is_ended_by_an_empty_record_only_when_written() {
+    let server = TestServer::tcp(app(Arc::default()));
+    let mut peer = server.connect().await;
+    let ended = [
+        (RecordType::Stdout, 0),
+        (RecordType::Stderr, 0),
+        (RecordType::EndRequest, 0),
+    ];
+    // `write_err`, a `Stderr` write, a panic message, and the server's own
+    // explanation of a 500 (the tracing layer: tests/server_log.rs).
+    for query in [
+        "mode=stderr&msg=to+the+log",
+        "mode=stderr_arg&msg=via+Stderr",
+        "mode=panic",
+        "mode=server_error",
+    ] {
+        peer.request(1, true, &pairs(&get(query)), b"").await;
+        let response = peer.response(1).await;
+        assert!(!response.stderr.is_empty(), "{query}: nothing on stderr");
+        assert!(response.stderr_ended, "{query}: stderr never ended");
+        assert_eq!(ending(&response), ended, "{query}: {:?}", response.trail);
+    }
+    peer.request(1, true, &pairs(&get("mode=env")), b"").await;
+    let quiet = peer.response(1).await;
+    assert!(
+        quiet.trail.iter().all(|(t, _)| *t != RecordType::Stderr),
+        "{:?}",
+        quiet.trail
+    );
+    assert_eq!(
+        ending(&quiet)[1..],
+        [(RecordType::Stdout, 0), (RecordType::EndRequest, 0)]
+    );
+    server.stop().await;
+}
+
+/// Every kind of record a web server sends within a request, for `id`.
+fn stray_records(id: u16) -> BytesMut {
+    let mut out = BytesMut::new();
+    protocol::encode_params(&mut out, id, &common::params(&[("QUERY_STRING", "x")]));
+    protocol::encode_stream_end(&mut out, StreamType::Params, id);
+    protocol::encode_stream(&mut out, StreamType::Stdin, id, b"stray body");
+    protocol::encode_stream_end(&mut out, StreamType::Stdin, id);
+    protocol::encode_stream(&mut out, StreamType::Data, id, b"stray data");
+    protocol::encode_abort_request(&mut out, id);
+    // An application's record, and one of a type nobody knows.
+    protocol::encode_stream(&mut out, StreamType::Stdout, id, b"Status: 200 OK\r\n\r\n");
+    out.extend_from_slice(&[1, 42, (id >> 8) as u8, id as u8, 0, 0, 0, 0]);
+    out
+}
+
+/// Spec §3.3: "While a request ID R is inactive, the application ignores
+/// records with requestId == R, except for FCGI_BEGIN_REQUEST records."
+/// Records for an id never begun, or for one that already ended, are
+/// ignored and counted; the connection and the request in flight on it
+/// carry on.
+#[tokio::test]
+async fn records_for_inactive_request_ids_are_ignored() {
+    let server = Server::bind("127.0.0.1:0").unwrap();
+    let metrics = server.metrics();
+    let server = TestServer::start(server, app(Arc::default()));
+    let mut peer = server.connect().await;
+    peer.request(1, true, &pairs(&get("mode=env&first=1")), b"")
+        .await;
+    assert!(peer.response(1).await.text().contains("first=1"));
+    // A request in flight the whole time.
+    peer.request(2, true, &pairs(&get("mode=sleep&ms=300")), b"")
+        .await;
+    // Ids never begun (one beyond the first 64, one at the top), and id 1,
+    // which ended.
+    let mut strays = BytesMut::new();
+    for id in [3, 64, 1000, u16::MAX, 1] {
+        strays.extend_from_slice(&stray_records(id));
+    }
+    let per_id = 8;
+    peer.send(&strays).await;
+    peer.request(1, true, &pairs(&get("mode=env&after=strays")), b"")
+        .await;
+    let after = peer.response(1).await;
+    assert!(after.text().contains("after=strays"), "{}", after.text());
+    let slow = peer.response(2).await;
+    assert!(slow.text().ends_with("slept 300"), "{}", slow.text());
+    assert!(
+        peer.take_backlog().is_empty(),
+        "the server answered a stray record"
+    );
+    let snapshot = metrics.snapshot();
+    assert_eq!(snapshot.records_ignored, 5 * per_id, "{snapshot:?}");
+    assert_eq!(snapshot.protocol_errors, 0, "{snapshot:?}");
+    server.stop().await;
+}
+
+/// Stray records are not activity: a peer that sends nothing else is closed
+/// by the idle timeout, however often it sends them.
+#[tokio::test]
+async fn a_peer_sending_only_stray_records_is_closed_as_idle() {
+    let server = TestServer::start(
+        Server::bind("127.0.0.1:0")
+            .unwrap()
+            .idle_timeout(Duration::from_millis(300)),
+        app(Arc::default()),
+    );
+    let mut peer = server.connect().await;
+    let stray = stray_records(5);
+    let closed = tokio::time::timeout(LIMIT, async {
+        let mut buf = [0u8; 64];
+        loop {
+            if peer.stream.write_all(&stray).await.is_err() {
+                return;
+            }
+            match tokio::time::timeout(Duration::from_millis(50), peer.stream.read(&mut buf)).await
+            {
+                Ok(Ok(0) | Err(_)) => return,
+                Ok(Ok(n)) => panic!("the server answered a stray record: {:?}", &buf[..n]),
+                Err(_) => {}
+            }
+        }
+    })
+    .await;
+    assert!(
+        closed.is_ok(),
+        "a peer sending only stray records was never closed"
+    );
     server.stop().await;
 }
 

@@ -13,6 +13,12 @@
 //! # 10,000 keep-alive connections, one request each, then held idle while
 //! # the app's resident memory is read.
 //! cargo run --release --example bench -- idle --connect 127.0.0.1:9000 -n 10000 --pid PID
+//!
+//! # 10,000 connections that each send part of a request and then nothing
+//! # (slowloris): the app's resident memory while they wait, and after
+//! # they are gone. `--phase params` stops inside the params, `--phase
+//! # body` inside the body.
+//! cargo run --release --example bench -- slow-requests --connect 127.0.0.1:9000 -n 10000 --pid PID
 //! ```
 
 use std::process::ExitCode;
@@ -27,7 +33,8 @@ use serde::Deserialize;
 const USAGE: &str = "\
 usage: bench big-response                       (an app: FCGI_BIND=... bench big-response)
        bench slow-client --connect ADDR --pid PID [--bytes N] [--rate BYTES_PER_S] [--seconds S]
-       bench idle --connect ADDR --pid PID [-n N] [--requests-each K] [--hold S]";
+       bench idle --connect ADDR --pid PID [-n N] [--requests-each K] [--hold S]
+       bench slow-requests --connect ADDR --pid PID [-n N] [--phase params|body] [--hold S]";
 
 /// One 64 KiB chunk, sent again and again without copying.
 static CHUNK: [u8; 64 * 1024] = [b'x'; 64 * 1024];
@@ -189,6 +196,62 @@ async fn idle(args: &Args) -> Result<(), String> {
     Ok(())
 }
 
+/// Opens `n` connections that each send part of a request (BEGIN_REQUEST
+/// and half the params, or the params and half a body record) and then
+/// nothing; reports the app's RSS while they wait and after they close.
+async fn slow_requests(args: &Args) -> Result<(), String> {
+    use fastcgi::protocol::{self, FCGI_KEEP_CONN, Role, StreamType};
+    use tokio::io::AsyncWriteExt;
+
+    let addr = args.required("--connect")?;
+    let pid = args.number("--pid", 0)? as u32;
+    let n = args.number("-n", 10_000)?;
+    let hold = args.number("--hold", 3)?;
+    let phase = args.value("--phase").unwrap_or("params");
+    // What nginx sends for a request (its stock fastcgi_params), cut in
+    // the middle of a record.
+    let request = ClientRequest::post("/upload", "application/octet-stream", vec![7u8; 4000]);
+    let mut whole = bytes::BytesMut::new();
+    protocol::encode_begin_request(&mut whole, 1, Role::Responder, FCGI_KEEP_CONN);
+    let params_start = whole.len();
+    protocol::encode_params(&mut whole, 1, request.params());
+    let params_end = whole.len();
+    protocol::encode_stream_end(&mut whole, StreamType::Params, 1);
+    let body_start = whole.len();
+    protocol::encode_stream(&mut whole, StreamType::Stdin, 1, &[7u8; 4000]);
+    let partial = match phase {
+        "params" => whole[..params_start + (params_end - params_start) / 2].to_vec(),
+        "body" => whole[..body_start + 2000].to_vec(),
+        other => return Err(format!("--phase: {other:?} is neither params nor body")),
+    };
+    let before = rss_kib(pid).ok_or("--pid: no such process")?;
+    let mut held = Vec::with_capacity(n as usize);
+    for i in 0..n {
+        let mut stream = tokio::net::TcpStream::connect(addr)
+            .await
+            .map_err(|e| format!("connection {i}: {e} (is `ulimit -n` high enough?)"))?;
+        stream
+            .write_all(&partial)
+            .await
+            .map_err(|e| format!("connection {i}: {e}"))?;
+        held.push(stream);
+    }
+    tokio::time::sleep(Duration::from_secs(hold)).await;
+    let waiting = rss_kib(pid).ok_or("the app exited")?;
+    drop(held);
+    tokio::time::sleep(Duration::from_secs(hold)).await;
+    let after = rss_kib(pid).ok_or("the app exited")?;
+    println!(
+        "{{\"check\":\"slow_requests\",\"phase\":\"{phase}\",\"connections\":{n},\"bytes_sent_each\":{},\"rss_before_mib\":{:.1},\"rss_waiting_mib\":{:.1},\"rss_after_mib\":{:.1},\"kib_per_connection\":{:.2}}}",
+        partial.len(),
+        before as f64 / 1024.0,
+        waiting as f64 / 1024.0,
+        after as f64 / 1024.0,
+        waiting.saturating_sub(before) as f64 / n.max(1) as f64
+    );
+    Ok(())
+}
+
 /// Runs a client on a current-thread runtime.
 fn block_on(client: impl Future<Output = Result<(), String>>) -> Result<(), String> {
     tokio::runtime::Builder::new_current_thread()
@@ -218,6 +281,7 @@ fn main() -> ExitCode {
         }
         Some("slow-client") => block_on(slow_client(&args)),
         Some("idle") => block_on(idle(&args)),
+        Some("slow-requests") => block_on(slow_requests(&args)),
         _ => Err(USAGE.to_owned()),
     };
     match result {

@@ -396,6 +396,15 @@ main() {
         stop "$SERVER_PID"
         tail -n 1 "$OUT/results.jsonl" >&2
 
+        for phase in params body; do
+            log "memory: $IDLE_CONNECTIONS connections that stop inside a request's $phase"
+            start ours-slow 127.0.0.1:9107 "$BIN/plaintext"
+            taskset -c "$LOAD_CPU" "$BIN/bench" slow-requests --connect 127.0.0.1:9107 --pid "$SERVER_PID" \
+                -n "$IDLE_CONNECTIONS" --phase "$phase" --hold 3 | tail -n 1 >>"$OUT/results.jsonl"
+            stop "$SERVER_PID"
+            tail -n 1 "$OUT/results.jsonl" >&2
+        done
+
         log "memory: a 1 GiB response read at 1 MiB/s for ${SLOW_SECONDS} s"
         start big-response 127.0.0.1:9106 "$BIN/bench" big-response
         taskset -c "$LOAD_CPU" "$BIN/bench" slow-client --connect 127.0.0.1:9106 --pid "$SERVER_PID" \

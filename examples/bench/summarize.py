@@ -170,6 +170,12 @@ def main():
             f"| {row['connections']:,} idle keep-alive connections < 100 MiB RSS | {total:.1f} MiB "
             f"({row['kib_per_connection']:.1f} KiB/conn, {row['still_open']:,} still open) | {'yes' if total < 100 and row['still_open'] == row['connections'] else '**no**'} |"
         )
+    for row in checks.get("slow_requests", []):
+        per = row["kib_per_connection"]
+        out.append(
+            f"| {row['connections']:,} connections stopped inside a request's {row['phase']}: < 16 KiB each | {per:.1f} KiB/conn "
+            f"({row['rss_waiting_mib']:.1f} MiB; {row['rss_after_mib']:.1f} MiB once they closed) | {'yes' if per < 16 else '**no**'} |"
+        )
     for row in checks.get("slow_client", []):
         peak = row["rss_peak_mib"]
         out.append(

@@ -26,6 +26,8 @@
 //!   generators and development front ends.
 //! - `tower` (feature `tower`): serving any `tower::Service` (an axum
 //!   `Router`...) over FastCGI, and tower `Layer`s around routes.
+//! - `openapi` (feature `openapi`): an OpenAPI 3.1 document of a
+//!   [`Router`](routing::Router), described by its handlers.
 //! - [`testing`]: [`TestClient`](testing::TestClient), which drives a handler
 //!   through real FastCGI records over an in-memory stream, for handler tests.
 
@@ -43,6 +45,8 @@ pub mod extract;
 pub mod handler;
 mod io_error;
 pub mod log;
+#[cfg(feature = "openapi")]
+pub mod openapi;
 mod output;
 pub mod path;
 pub mod protocol;

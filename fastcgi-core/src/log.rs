@@ -91,7 +91,7 @@ impl<S: Subscriber> Layer<S> for RequestStderrLayer {
             line.0.push('\n');
             let id = output.key.request_id;
             // A request that already ended has nobody to tell.
-            let _ = output.conn.append(output.key, false, |buf| {
+            let _ = output.conn.append(output.key, StreamType::Stderr, |buf| {
                 encode_stream(buf, StreamType::Stderr, id, line.0.as_bytes())
             });
         });

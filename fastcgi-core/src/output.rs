@@ -14,6 +14,8 @@ use std::task::{Context, Poll, Waker};
 
 use bytes::BytesMut;
 
+use crate::protocol::StreamType;
+
 /// The largest piece of one `write` appended before waiting for the
 /// connection to drain: keeps a huge write from growing the buffer.
 pub(crate) const WRITE_PIECE: usize = 64 * 1024;
@@ -71,6 +73,9 @@ struct ActiveRequest {
     key: RequestKey,
     /// Something was written on the request's STDOUT.
     stdout_started: bool,
+    /// Something was written on the request's STDERR: that stream then
+    /// needs its empty end record before END_REQUEST.
+    stderr_started: bool,
 }
 
 impl ConnOutput {
@@ -97,14 +102,14 @@ impl ConnOutput {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Appends records produced by `encode` for the request `key`, unless
-    /// the connection closed or the request ended. `stdout` marks the
-    /// request's response as started. Returns the stream position after the
+    /// Appends records of `stream` produced by `encode` for the request
+    /// `key`, unless the connection closed or the request ended; the stream
+    /// is marked as started. Returns the stream position after the
     /// appended bytes, for [`poll_written`](Self::poll_written).
     pub(crate) fn append(
         &self,
         key: RequestKey,
-        stdout: bool,
+        stream: StreamType,
         encode: impl FnOnce(&mut BytesMut),
     ) -> Result<u64, OutputClosed> {
         let mut state = self.lock();
@@ -114,7 +119,12 @@ impl ConnOutput {
         let Some(active) = state.active.iter_mut().find(|a| a.key == key) else {
             return Err(OutputClosed::RequestEnded);
         };
-        active.stdout_started |= stdout;
+        match stream {
+            StreamType::Stdout => active.stdout_started = true,
+            StreamType::Stderr => active.stderr_started = true,
+            // Streams the web server sends: the application never does.
+            StreamType::Params | StreamType::Stdin | StreamType::Data => {}
+        }
         Ok(state.push(self.conn_polling(), encode))
     }
 
@@ -136,6 +146,7 @@ impl ConnOutput {
         self.lock().active.push(ActiveRequest {
             key,
             stdout_started: false,
+            stderr_started: false,
         });
     }
 
@@ -148,17 +159,22 @@ impl ConnOutput {
     }
 
     /// Appends the request's final records (`encode`: end of streams and
-    /// END_REQUEST) and stops it from writing, in one step, so exactly one
-    /// END_REQUEST is ever sent. Returns false (appending nothing) when the
-    /// request had already ended.
-    pub(crate) fn end_request(&self, key: RequestKey, encode: impl FnOnce(&mut BytesMut)) -> bool {
+    /// END_REQUEST; its second argument says whether STDERR was written,
+    /// so that stream needs ending too) and stops it from writing, in one
+    /// step, so exactly one END_REQUEST is ever sent. Returns false
+    /// (appending nothing) when the request had already ended.
+    pub(crate) fn end_request(
+        &self,
+        key: RequestKey,
+        encode: impl FnOnce(&mut BytesMut, bool),
+    ) -> bool {
         let mut state = self.lock();
         let Some(index) = state.active.iter().position(|a| a.key == key) else {
             return false;
         };
-        state.active.swap_remove(index);
+        let ended = state.active.swap_remove(index);
         if !state.closed {
-            state.push(self.conn_polling(), encode);
+            state.push(self.conn_polling(), |buf| encode(buf, ended.stderr_started));
         }
         true
     }

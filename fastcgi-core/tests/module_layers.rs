@@ -29,6 +29,7 @@ const LAYERS: &[&str] = &[
     "response",
     "request",
     "extract",
+    "openapi",
     "handler",
     "path",
     "tower",

@@ -7,6 +7,7 @@ use syn::{Attribute, FnArg, ItemFn, Pat, PatType, Path, Receiver, Type};
 
 use crate::attr::{self, HandlerAttr};
 use crate::errors::Errors;
+use crate::openapi_attr::OpenApiAttr;
 
 /// The annotated fn.
 pub(crate) struct Handler<'a> {
@@ -16,6 +17,8 @@ pub(crate) struct Handler<'a> {
     /// `self`, `&self`...: always an error, kept to point at it.
     pub(crate) receiver: Option<&'a Receiver>,
     pub(crate) args: Vec<Arg<'a>>,
+    /// `#[fcgi_handler(openapi(...))]`.
+    pub(crate) openapi: OpenApiAttr,
 }
 
 /// One argument of the fn: taken from the request in `Handler::call`.
@@ -71,6 +74,7 @@ impl<'a> Handler<'a> {
             krate: attr.krate,
             receiver,
             args,
+            openapi: attr.openapi,
         }
     }
 

@@ -1,6 +1,7 @@
 //! The attribute grammar: `#[fcgi_handler]` or
 //! `#[fcgi_handler(crate = "path::to::fastcgi")]` on the fn, and
-//! `#[fcgi(name = "META_VARIABLE")]` on an argument.
+//! `#[fcgi(name = "META_VARIABLE")]` on an argument. (`openapi(...)` is
+//! read by `openapi_attr`.)
 //!
 //! Both are lists of `key = value` entries; an entry that does not fit is
 //! recorded, spanned on its tokens, and the others are still read.
@@ -12,6 +13,7 @@ use syn::parse::{ParseStream, Parser};
 use syn::{Attribute, Expr, ExprLit, Ident, Lit, LitStr, Meta, Path, Token, token};
 
 use crate::errors::Errors;
+use crate::openapi_attr::{self, OPENAPI_GRAMMAR, OpenApiAttr};
 
 const CRATE_GRAMMAR: &str = "`crate = \"path::to::fastcgi\"`";
 const NAME_GRAMMAR: &str = "`#[fcgi(name = \"HTTP_X_FORWARDED_FOR\")]`";
@@ -21,11 +23,14 @@ pub(crate) struct HandlerAttr {
     /// Where the `fastcgi` crate is: `::fastcgi` unless `crate = "..."`
     /// says otherwise.
     pub(crate) krate: Path,
+    /// What the OpenAPI document says that the types cannot.
+    pub(crate) openapi: OpenApiAttr,
 }
 
 /// Reads the arguments of `#[fcgi_handler(...)]`.
 pub(crate) fn handler_attr(args: TokenStream, errors: &mut Errors) -> HandlerAttr {
     let mut krate = None;
+    let mut openapi = OpenApiAttr::default();
     let entries = match parse_entries(args, CRATE_GRAMMAR) {
         Ok(entries) => entries,
         Err(error) => {
@@ -34,11 +39,15 @@ pub(crate) fn handler_attr(args: TokenStream, errors: &mut Errors) -> HandlerAtt
         }
     };
     for entry in entries {
+        if entry.key == "openapi" {
+            openapi_attr::read(&entry, &mut openapi, errors);
+            continue;
+        }
         if entry.key != "crate" {
             errors.spanned(
                 &entry,
                 format_args!(
-                    "unknown argument `{}`: #[fcgi_handler] takes no argument, or {CRATE_GRAMMAR} when the fastcgi crate is re-exported under another path",
+                    "unknown argument `{}`: #[fcgi_handler] takes no argument, {CRATE_GRAMMAR} when the fastcgi crate is re-exported under another path, or {OPENAPI_GRAMMAR} for what the OpenAPI document cannot learn from the types",
                     entry.key.unraw(),
                 ),
             );
@@ -54,6 +63,7 @@ pub(crate) fn handler_attr(args: TokenStream, errors: &mut Errors) -> HandlerAtt
     }
     HandlerAttr {
         krate: krate.unwrap_or_else(|| syn::parse_quote!(::fastcgi)),
+        openapi,
     }
 }
 
@@ -195,7 +205,7 @@ fn meta_var_name(entry: &Entry, errors: &mut Errors) -> Option<LitStr> {
     Some(lit.clone())
 }
 
-fn string_literal(value: &Expr) -> Option<&LitStr> {
+pub(crate) fn string_literal(value: &Expr) -> Option<&LitStr> {
     match value {
         Expr::Lit(ExprLit {
             lit: Lit::Str(lit), ..
@@ -205,12 +215,12 @@ fn string_literal(value: &Expr) -> Option<&LitStr> {
 }
 
 /// One `key`, `key = value` or `key(...)` of an argument list.
-struct Entry {
-    key: Ident,
-    value: Value,
+pub(crate) struct Entry {
+    pub(crate) key: Ident,
+    pub(crate) value: Value,
 }
 
-enum Value {
+pub(crate) enum Value {
     Missing,
     Assigned(Expr),
     Nested(Group),
@@ -233,7 +243,7 @@ impl ToTokens for Entry {
 /// Parses a comma-separated list of entries; `grammar` shows what a
 /// correct list looks like, for the message when the tokens do not even
 /// have that shape.
-fn parse_entries(tokens: TokenStream, grammar: &str) -> syn::Result<Vec<Entry>> {
+pub(crate) fn parse_entries(tokens: TokenStream, grammar: &str) -> syn::Result<Vec<Entry>> {
     let parser = |input: ParseStream<'_>| {
         let mut entries = Vec::new();
         while !input.is_empty() {

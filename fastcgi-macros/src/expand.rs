@@ -72,6 +72,7 @@ pub(crate) fn handler(handler: &Handler<'_>) -> TokenStream {
         }
     };
     let call = call_fn(handler);
+    let describe = crate::describe::describe_fn(handler);
 
     quote! {
         #(#shared_attrs)*
@@ -86,6 +87,8 @@ pub(crate) fn handler(handler: &Handler<'_>) -> TokenStream {
         const _: () = {
             impl #krate::__private::Handler for #name {
                 #call
+
+                #describe
             }
         };
     }

@@ -8,14 +8,18 @@
 //! - `ast`: a typed model of the annotated fn;
 //! - `valid`: the checks, each error on the tokens at fault;
 //! - `expand`: the generated code;
+//! - `describe`: the handler's description of itself, for OpenAPI
+//!   documents (the `openapi` feature of `fastcgi`);
 //! - `fallback`: what a fn with mistakes expands to (the errors and the fn
 //!   as written).
 
 mod ast;
 mod attr;
+mod describe;
 mod errors;
 mod expand;
 mod fallback;
+mod openapi_attr;
 mod valid;
 
 use proc_macro::TokenStream;
@@ -117,6 +121,14 @@ use crate::errors::Errors;
 /// `#[fcgi_handler(crate = "path::to::fastcgi")]` names the `fastcgi`
 /// crate's path, for crates that re-export it; by default the expansion
 /// uses `::fastcgi`.
+///
+/// `#[fcgi_handler(openapi(...))]` adds what the types cannot say to the
+/// handler's OpenAPI description (feature `openapi` of `fastcgi`; without
+/// it, the arguments are checked and ignored): `tag = "items"`
+/// (repeatable), `operation_id = "create_item"` (default: the fn's name),
+/// `status = 201` (the status of responses whose `StatusCode` is chosen at
+/// run time, `default` otherwise), `response(status = 409, description =
+/// "The item exists")` (repeatable: a response the types do not show).
 ///
 /// # Errors
 ///

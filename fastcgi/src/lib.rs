@@ -192,6 +192,8 @@
 //!   path parameters.
 //! - `tower` (feature `tower`): serving an axum or tower app over FastCGI,
 //!   and tower-http middleware around routes.
+//! - `openapi` (feature `openapi`): the OpenAPI 3.1 document of a
+//!   [`Router`](routing::Router), described by its handlers.
 //! - [`extract`]: writing your own extractor, rejections handled by the
 //!   handler, body limits; with features, `Multipart` (`multipart`),
 //!   `TypedHeader<T>` (`typed-header`) and cookie jars (`cookies`).
@@ -226,20 +228,26 @@ pub use fastcgi_core::dev;
 #[cfg_attr(docsrs, doc(cfg(feature = "tower")))]
 pub use fastcgi_core::tower;
 
+#[cfg(feature = "openapi")]
+pub use fastcgi_core::openapi;
+
 /// README.md's Rust snippets, run as doc-tests so the README cannot drift
 /// from the API. Only `rustdoc --test` sees it (`cfg(doctest)`): it is not
 /// part of the crate, and the README stays out of the rendered docs.
 ///
 /// `README.md` here is a link to the workspace's README, and the package
-/// carries it at the same place. Its tower section needs the `tower`
-/// feature, and its tour the `multipart`, `typed-header` and `cookies`
-/// features: in the workspace the dev-dependency of this crate on itself
-/// switches them on; a packaged copy, whose dev-dependencies lose that one,
-/// runs these with `cargo test --features tower,multipart,typed-header,cookies`
-/// and skips them without.
+/// carries it at the same place. Its tower and OpenAPI sections need the
+/// `tower` and `openapi` features, its tour the `multipart`, `typed-header`
+/// and `cookies` features: `cargo test --workspace` switches them all on
+/// (the examples package enables them); `cargo test -p fastcgi-rs --doc`
+/// without them skips the README and so checks that the crate's own
+/// doc-tests expand `#[fcgi_handler]` without `openapi`; a packaged copy
+/// runs these with
+/// `cargo test --features tower,openapi,multipart,typed-header,cookies`.
 #[cfg(all(
     doctest,
     feature = "tower",
+    feature = "openapi",
     feature = "multipart",
     feature = "typed-header",
     feature = "cookies"
@@ -277,6 +285,10 @@ pub mod __private {
 
     pub use fastcgi_core::extract::__private::*;
     pub use fastcgi_core::handler::Handler;
+    // The handler's description of itself (feature `openapi`; stand-ins
+    // that do nothing without it).
+    pub use fastcgi_core::handler::__describe as describe;
+    pub use fastcgi_core::handler::{DescribeFn, Operation};
     pub use fastcgi_core::request::Request;
     pub use fastcgi_core::response::Response;
 }

@@ -68,7 +68,27 @@ async fn serve(mut request: Request, probes: &Probes) -> Response {
                 Err(err) => (StatusCode::BAD_REQUEST, err.to_string()).into_response(),
             }
         }
+        // The body through the `Bytes` extractor: its rejection is the
+        // framework's answer to a body that failed.
+        "extract_body" => {
+            use fastcgi::extract::FromRequest;
+            match bytes::Bytes::from_request(&mut request).await {
+                Ok(bytes) => bytes.into_response(),
+                Err(rejection) => rejection.into_response(),
+            }
+        }
+        // Waits `ms` before reading the body, then answers its length.
+        "late_read" => {
+            tokio::time::sleep(Duration::from_millis(num(&q, "ms"))).await;
+            let body = request.take_body().unwrap();
+            match body.to_bytes(usize::MAX).await {
+                Ok(bytes) => format!("read {}", bytes.len()).into_response(),
+                Err(err) => (StatusCode::BAD_REQUEST, err.to_string()).into_response(),
+            }
+        }
         "noread" => "ok".into_response(),
+        // Never answers, never reads, ignores its abort signal.
+        "hang" => std::future::pending().await,
         "bytes" => {
             let n = num(&q, "n") as usize;
             (0..n)
@@ -137,6 +157,14 @@ async fn serve(mut request: Request, probes: &Probes) -> Response {
             out.send("ok").await.unwrap();
             ().into_response()
         }
+        "stderr_arg" => {
+            let msg = q.get("msg").cloned().unwrap_or_default();
+            request.parts().stderr().write(msg).await.unwrap();
+            "ok".into_response()
+        }
+        // A value JSON cannot hold (a map with non-string keys): 500, and
+        // the server explains it on FCGI_STDERR.
+        "server_error" => Json(HashMap::from([((1u8, 2u8), 3u8)])).into_response(),
         "panic" => panic!("the handler panicked on purpose"),
         "status" => {
             let code =

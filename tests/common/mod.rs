@@ -11,7 +11,8 @@ use std::time::Duration;
 use bytes::{Bytes, BytesMut};
 use fastcgi::handler::Handler;
 use fastcgi::protocol::{
-    self, FCGI_KEEP_CONN, Params, ProtocolStatus, Record, RecordDecoder, Role, StreamType,
+    self, FCGI_KEEP_CONN, Params, ProtocolStatus, Record, RecordDecoder, RecordType, Role,
+    StreamType,
 };
 use fastcgi::server::Server;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
@@ -92,6 +93,10 @@ pub struct RawResponse {
     pub app_status: u32,
     pub protocol_status: u8,
     pub stdout_ended: bool,
+    /// An empty FCGI_STDERR record ended the error stream.
+    pub stderr_ended: bool,
+    /// Every record of the request as it came: type and content length.
+    pub trail: Vec<(RecordType, usize)>,
 }
 
 impl RawResponse {
@@ -241,11 +246,25 @@ impl<S: AsyncRead + AsyncWrite + Unpin> RawPeer<S> {
                 self.backlog.push_back(record);
                 continue;
             }
+            let record_type = RecordType::from_u8(record.record_type()).unwrap();
+            response
+                .trail
+                .push((record_type, record.stream_content().map_or(0, Bytes::len)));
             match record {
+                // A stream ends once (spec §3.3): nothing may follow its end.
+                Record::Stdout { .. } | Record::Stderr { .. }
+                    if (response.stdout_ended && record_type == RecordType::Stdout)
+                        || (response.stderr_ended && record_type == RecordType::Stderr) =>
+                {
+                    panic!("{record_type:?} of request {id} after the end of that stream")
+                }
                 Record::Stdout { content, .. } if content.is_empty() => {
                     response.stdout_ended = true
                 }
                 Record::Stdout { content, .. } => response.stdout.extend_from_slice(&content),
+                Record::Stderr { content, .. } if content.is_empty() => {
+                    response.stderr_ended = true
+                }
                 Record::Stderr { content, .. } => response.stderr.extend_from_slice(&content),
                 Record::EndRequest {
                     app_status,
@@ -353,6 +372,17 @@ impl ExampleApp {
 
     pub async fn connect(&self) -> RawPeer<tokio::net::UnixStream> {
         RawPeer::from_stream(tokio::net::UnixStream::connect(&self.socket).await.unwrap())
+    }
+
+    /// The app's resident memory now, in KiB (`VmRSS`).
+    pub fn rss_kib(&self) -> u64 {
+        let status =
+            std::fs::read_to_string(format!("/proc/{}/status", self._child.0.id())).unwrap();
+        status
+            .lines()
+            .find_map(|line| line.strip_prefix("VmRSS:"))
+            .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+            .expect("VmRSS in /proc/PID/status")
     }
 
     /// One request on a fresh connection.

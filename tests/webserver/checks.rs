@@ -100,6 +100,51 @@ pub async fn query_and_params(web: &Deployment, expect: &Expect) {
     );
 }
 
+/// Check 1b (httpoxy, CVE-2016-5385): a client's `Proxy:` header never
+/// reaches the app as `HTTP_PROXY`, where code that reads it as a proxy
+/// setting would send its own requests to the attacker. Apache (2.4.25+)
+/// and lighttpd (1.4.41+) drop the header themselves; nginx passes it on,
+/// and its recipe's `fastcgi_param HTTP_PROXY "";` stops it (nginx then
+/// sends no HTTP_PROXY at all).
+pub async fn proxy_header_does_not_reach_the_app(web: &Deployment, _expect: &Expect) {
+    let _turn = web.turn().await;
+    let request = Request::get("/httpoxy?mode=env")
+        .header("Proxy", "http://evil.example:8080")
+        .header("X-Echo-Test", "yes");
+    let response = web.send(&request).await;
+    assert_eq!(
+        response.status,
+        200,
+        "{}: {}",
+        web.label,
+        response.describe()
+    );
+    let params: serde_json::Map<String, serde_json::Value> = serde_json::from_slice(&response.body)
+        .unwrap_or_else(|e| panic!("{}: mode=env is not a JSON object ({e})", web.label));
+    // The request's other headers do arrive: the check looks at the right
+    // place.
+    assert_eq!(
+        params.get("HTTP_X_ECHO_TEST").and_then(|v| v.as_str()),
+        Some("yes"),
+        "{}: {}",
+        web.label,
+        response.text()
+    );
+    let proxy = params.get("HTTP_PROXY").and_then(|v| v.as_str());
+    println!("{}: HTTP_PROXY is {proxy:?}", web.label);
+    assert!(
+        proxy.is_none(),
+        "{}: the client's Proxy header reached the app as HTTP_PROXY={proxy:?}",
+        web.label
+    );
+    assert!(
+        !response.text().contains("evil.example"),
+        "{}: the Proxy header's value reached the app: {}",
+        web.label,
+        response.text()
+    );
+}
+
 /// Random-looking bytes from a fixed seed (xorshift64).
 fn noise(len: usize) -> Vec<u8> {
     let mut state: u64 = 0x9E37_79B9_7F4A_7C15;

@@ -38,6 +38,7 @@ macro_rules! web_tests {
 
         $crate::webserver::web_tests!(@each $expect;
             query_and_params,
+            proxy_header_does_not_reach_the_app,
             large_body_round_trip,
             large_response,
             status_passes_through,

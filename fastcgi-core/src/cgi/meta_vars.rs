@@ -33,7 +33,11 @@ pub(crate) const OWN_VARIABLES: [(&str, http::HeaderName); 2] = [
 /// turned back into headers from them), compared without regard to case.
 /// Headers that would reach the application as something it trusts go
 /// here.
-pub(crate) const WITHHELD_HEADERS: &[&str] = &[];
+///
+/// `Proxy` (httpoxy, CVE-2016-5385): as `HTTP_PROXY` it looks like the
+/// proxy setting of that name, and code in the app that reads it would send
+/// its own outgoing requests wherever the HTTP client said.
+pub(crate) const WITHHELD_HEADERS: &[&str] = &["proxy"];
 
 /// Whether the request header `name` is withheld from the application.
 pub(crate) fn is_withheld(name: &str) -> bool {

@@ -152,6 +152,12 @@ impl ClientRequest {
     /// `HTTP_USER_AGENT` (upper case, `-` as `_`). `Content-Type` and
     /// `Content-Length` set `CONTENT_TYPE` and `CONTENT_LENGTH`, as CGI
     /// wants them, and no `HTTP_` duplicate (RFC 3875 §4.1.18).
+    ///
+    /// A `Proxy` header is dropped (httpoxy, CVE-2016-5385): as
+    /// `HTTP_PROXY` it would look like the proxy setting of that name, and
+    /// code in the app that reads it would send its own requests wherever
+    /// the HTTP client said. Set the param with [`param`](Self::param) if
+    /// you really mean to.
     pub fn header(mut self, name: &str, value: &str) -> Self {
         match header_variable(name) {
             HeaderVariable::Own(variable) => self.set_param(variable.as_bytes(), value.as_bytes()),
@@ -384,6 +390,17 @@ mod tests {
             1
         );
         assert_eq!(names[2], b"CONTENT_TYPE");
+    }
+
+    #[test]
+    fn a_proxy_header_never_becomes_http_proxy() {
+        let request = ClientRequest::get("/")
+            .header("Proxy", "http://evil.example")
+            .header("proxy", "http://evil.example")
+            .header("Proxy-Authorization", "kept");
+        let p = request.params();
+        assert_eq!(p.get("HTTP_PROXY"), None);
+        assert_eq!(p.get("HTTP_PROXY_AUTHORIZATION"), Some("kept"));
     }
 
     #[test]

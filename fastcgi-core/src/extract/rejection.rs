@@ -24,6 +24,11 @@ pub enum BodyRejection {
     /// The web server aborted the request before the body ended (usually
     /// the client went away): 400.
     Aborted,
+    /// No more of the body arrived within the server's body timeout: 408.
+    TimedOut {
+        /// The body timeout in force.
+        timeout: std::time::Duration,
+    },
     /// Another argument took the body already: 500 (a handler takes at most
     /// one, which `#[fcgi_handler]` checks at compile time).
     AlreadyTaken,
@@ -36,6 +41,7 @@ impl BodyRejection {
         match err {
             BodyError::TooLarge { .. } => BodyRejection::TooLarge { limit },
             BodyError::Aborted => BodyRejection::Aborted,
+            BodyError::TimedOut { timeout } => BodyRejection::TimedOut { timeout },
             BodyError::AlreadyTaken => BodyRejection::AlreadyTaken,
             // Any other way a read fails (`BodyError` grows) keeps its cause.
             #[allow(unreachable_patterns)]
@@ -48,6 +54,7 @@ impl BodyRejection {
         match self {
             BodyRejection::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             BodyRejection::Aborted => StatusCode::BAD_REQUEST,
+            BodyRejection::TimedOut { .. } => StatusCode::REQUEST_TIMEOUT,
             BodyRejection::AlreadyTaken | BodyRejection::Read(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
@@ -75,6 +82,10 @@ impl fmt::Display for BodyRejection {
             },
             BodyRejection::Aborted => f.write_str(
                 "the request was aborted before its body ended (the web server sent FCGI_ABORT_REQUEST or closed the connection, usually because the client went away)",
+            ),
+            BodyRejection::TimedOut { timeout } => write!(
+                f,
+                "no more of the request body arrived for {timeout:?}, the server's body timeout"
             ),
             BodyRejection::AlreadyTaken => f.write_str(
                 "the request body was already taken by another argument: a handler reads the body once, in its last argument",

@@ -4,6 +4,8 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
+#[cfg(feature = "openapi")]
+use crate::handler::DescribeFn;
 use crate::handler::Handler;
 use crate::request::Request;
 use crate::response::Response;
@@ -22,19 +24,46 @@ impl<H: Handler> ErasedHandler for H {
     }
 }
 
-/// Any handler, shared: what a route calls.
+/// Any handler, shared: what a route calls, and (feature `openapi`) how
+/// it describes itself, kept apart so that a tower layer wrapped around
+/// the handler keeps its description.
 #[derive(Clone)]
-pub(crate) struct Endpoint(pub(crate) Arc<dyn ErasedHandler>);
+pub(crate) struct Endpoint {
+    pub(crate) handler: Arc<dyn ErasedHandler>,
+    #[cfg(feature = "openapi")]
+    describe: Option<DescribeFn>,
+}
 
 impl Endpoint {
     pub(crate) fn new<H: Handler>(handler: H) -> Self {
-        Endpoint(Arc::new(handler))
+        Endpoint {
+            #[cfg(feature = "openapi")]
+            describe: handler.describe_operation(),
+            handler: Arc::new(handler),
+        }
+    }
+
+    /// `self`, described as `original` is: for a layer's service around
+    /// the original handler.
+    #[cfg(feature = "tower")]
+    #[cfg_attr(not(feature = "openapi"), allow(unused_mut, unused_variables))]
+    pub(crate) fn described_as(mut self, original: &Endpoint) -> Self {
+        #[cfg(feature = "openapi")]
+        {
+            self.describe = self.describe.or(original.describe);
+        }
+        self
     }
 }
 
 impl Handler for Endpoint {
     fn call(&self, request: Request) -> impl Future<Output = Response> + Send {
-        self.0.call_boxed(request)
+        self.handler.call_boxed(request)
+    }
+
+    #[cfg(feature = "openapi")]
+    fn describe_operation(&self) -> Option<DescribeFn> {
+        self.describe
     }
 }
 

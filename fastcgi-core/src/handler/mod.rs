@@ -4,6 +4,7 @@
 //! closure over the whole [`Request`]; implement it by hand for full
 //! control.
 
+mod describe;
 pub(crate) mod endpoint;
 
 use std::future::Future;
@@ -11,6 +12,10 @@ use std::sync::Arc;
 
 use crate::request::Request;
 use crate::response::{IntoResponse, Response};
+
+#[doc(hidden)]
+pub use describe::__private as __describe;
+pub use describe::{DescribeFn, Operation};
 
 /// Serves one request at a time; the server calls it once per request,
 /// concurrently for concurrent requests.
@@ -37,11 +42,24 @@ use crate::response::{IntoResponse, Response};
 pub trait Handler: Send + Sync + 'static {
     /// Serves `request`, returning its response.
     fn call(&self, request: Request) -> impl Future<Output = Response> + Send;
+
+    /// How this handler describes itself in an OpenAPI document (feature
+    /// `openapi`): what it reads and answers, written into an
+    /// [`Operation`]. `#[fcgi_handler]` generates it from the fn's
+    /// arguments, return type and doc comment; by default a handler says
+    /// nothing (`None`), which the document reports as a gap.
+    fn describe_operation(&self) -> Option<DescribeFn> {
+        None
+    }
 }
 
 impl<H: Handler> Handler for Arc<H> {
     fn call(&self, request: Request) -> impl Future<Output = Response> + Send {
         (**self).call(request)
+    }
+
+    fn describe_operation(&self) -> Option<DescribeFn> {
+        (**self).describe_operation()
     }
 }
 

@@ -107,9 +107,13 @@ pub enum ProtocolError {
         request_id: u16,
     },
 
-    /// A record for a request id that was never begun on this connection.
+    /// A record that has no place where it came: for a request the
+    /// receiver never began (a client receiving a response it did not ask
+    /// for), or of a type only the other side sends (an application
+    /// receiving FCGI_STDOUT).
     #[error(
-        "{record_type} record for request {request_id}, which was never begun with FCGI_BEGIN_REQUEST on this connection"
+        "{record_type} record for request {request_id}, which has no place here: \
+         either that request was never begun on this connection, or only the other side sends {record_type}"
     )]
     UnexpectedRecord {
         /// The record's type.

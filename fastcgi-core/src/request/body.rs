@@ -19,6 +19,16 @@ pub enum BodyError {
         "the request was aborted before its body ended (the web server sent FCGI_ABORT_REQUEST or closed the connection, usually because the client went away)"
     )]
     Aborted,
+    /// The web server sent no more of the body for the server's body
+    /// timeout ([`Server::body_timeout`](crate::server::Server::body_timeout)):
+    /// the request was ended.
+    #[error(
+        "no more of the request body arrived for {timeout:?}, the server's body timeout: the web server (or its client) went silent mid-body, so the request was ended"
+    )]
+    TimedOut {
+        /// The body timeout in force.
+        timeout: std::time::Duration,
+    },
     /// The body is longer than the limit the reader set.
     #[error(
         "the request body is larger than the limit of {limit} bytes; raise the limit if such bodies are expected"
@@ -36,6 +46,7 @@ impl From<BodyError> for io::Error {
     fn from(err: BodyError) -> Self {
         let kind = match err {
             BodyError::Aborted => io::ErrorKind::ConnectionAborted,
+            BodyError::TimedOut { .. } => io::ErrorKind::TimedOut,
             BodyError::TooLarge { .. } => io::ErrorKind::InvalidData,
             BodyError::AlreadyTaken => io::ErrorKind::Other,
         };
@@ -77,7 +88,8 @@ struct BodyState {
     buffered: usize,
     /// The empty end-of-stream record arrived.
     ended: bool,
-    aborted: bool,
+    /// Why the rest of the stream will never come (aborted, timed out).
+    failed: Option<BodyError>,
     /// The reader is gone: the rest of the stream is discarded.
     reader_dropped: bool,
     reader_waker: Option<Waker>,
@@ -105,7 +117,7 @@ pub(crate) fn channel(capacity: usize) -> (BodySender, Body) {
             chunks: VecDeque::new(),
             buffered: 0,
             ended: false,
-            aborted: false,
+            failed: None,
             reader_dropped: false,
             reader_waker: None,
             sender_waker: None,
@@ -129,7 +141,7 @@ impl BodySender {
     /// connection until [`poll_space`](Self::poll_space) is ready.
     pub(crate) fn push(&self, content: Bytes) -> bool {
         let mut state = self.channel.lock();
-        if state.reader_dropped || state.ended || state.aborted {
+        if state.reader_dropped || state.ended || state.failed.is_some() {
             return true;
         }
         state.buffered += content.len();
@@ -151,9 +163,15 @@ impl BodySender {
 
     /// The request was aborted or its connection lost.
     pub(crate) fn abort(&self) {
+        self.fail(BodyError::Aborted);
+    }
+
+    /// The rest of the stream will never come, for `reason`: what arrived
+    /// unread is discarded, and the reader's next read gets `reason`.
+    pub(crate) fn fail(&self, reason: BodyError) {
         let mut state = self.channel.lock();
-        if !state.ended {
-            state.aborted = true;
+        if !state.ended && state.failed.is_none() {
+            state.failed = Some(reason);
             state.chunks.clear();
             state.buffered = 0;
         }
@@ -165,16 +183,11 @@ impl BodySender {
     /// Ready when the reader has made room (or is gone).
     pub(crate) fn poll_space(&self, cx: &mut Context<'_>) -> Poll<()> {
         let mut state = self.channel.lock();
-        if state.buffered < self.capacity || state.reader_dropped || state.aborted {
+        if state.buffered < self.capacity || state.reader_dropped || state.failed.is_some() {
             return Poll::Ready(());
         }
         state.sender_waker = Some(cx.waker().clone());
         Poll::Pending
-    }
-
-    /// Whether the end-of-stream record has arrived.
-    pub(crate) fn is_ended(&self) -> bool {
-        self.channel.lock().ended
     }
 }
 
@@ -221,8 +234,8 @@ impl Body {
         if state.ended {
             return Poll::Ready(None);
         }
-        if state.aborted {
-            return Poll::Ready(Some(Err(BodyError::Aborted)));
+        if let Some(reason) = &state.failed {
+            return Poll::Ready(Some(Err(reason.clone())));
         }
         match &state.reader_waker {
             Some(current) if current.will_wake(cx.waker()) => {}
@@ -320,7 +333,7 @@ impl std::fmt::Debug for Body {
         f.debug_struct("Body")
             .field("buffered", &(state.buffered + self.partial.len()))
             .field("ended", &state.ended)
-            .field("aborted", &state.aborted)
+            .field("failed", &state.failed)
             .finish()
     }
 }

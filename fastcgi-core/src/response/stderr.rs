@@ -46,7 +46,7 @@ impl Stderr {
             let id = output.key.request_id;
             output
                 .conn
-                .append(output.key, false, |buf| {
+                .append(output.key, StreamType::Stderr, |buf| {
                     encode_stream(buf, StreamType::Stderr, id, piece)
                 })
                 .map_err(closed_error)?;

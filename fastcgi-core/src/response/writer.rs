@@ -75,7 +75,7 @@ impl ResponseWriter {
         self.position = self
             .output
             .conn
-            .append(key, stream == StreamType::Stdout, |buf| {
+            .append(key, stream, |buf| {
                 encode_stream(buf, stream, key.request_id, piece)
             })
             .map_err(closed_error)?;
@@ -201,7 +201,7 @@ impl ResponseWriter {
         self.position = self
             .output
             .conn
-            .append(key, true, |buf| {
+            .append(key, StreamType::Stdout, |buf| {
                 encode_document(buf, key.request_id, parts, len, local, body);
             })
             .map_err(closed_error)?;

@@ -21,7 +21,10 @@ where
     B: http_body::Body + Send + 'static,
     B::Error: Into<BoxError>,
 {
-    Endpoint::new(from_service(layer.layer(Route::new(endpoint))))
+    let wrapped = Endpoint::new(from_service(layer.layer(Route::new(endpoint.clone()))));
+    // The layer changes how the route answers, not what its handler reads
+    // and returns: the API document describes the handler.
+    wrapped.described_as(&endpoint)
 }
 
 #[cfg_attr(docsrs, doc(cfg(feature = "tower")))]

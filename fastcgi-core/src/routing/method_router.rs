@@ -227,6 +227,20 @@ impl MethodRouter {
         self
     }
 
+    /// The methods with a handler of their own (HEAD only when it has
+    /// one: GET serves it otherwise), and the handler of every other
+    /// method.
+    #[cfg(feature = "openapi")]
+    pub(crate) fn endpoints(&self) -> (Vec<(&str, &Endpoint)>, Option<&Endpoint>) {
+        let mut endpoints: Vec<(&str, &Endpoint)> = METHODS
+            .iter()
+            .zip(&self.slots)
+            .filter_map(|(method, slot)| Some((*method, slot.as_ref()?)))
+            .collect();
+        endpoints.extend(self.other.iter().map(|(m, e)| (m.as_str(), e)));
+        (endpoints, self.any.as_ref())
+    }
+
     /// What serves `method`.
     pub(crate) fn choose(&self, method: &str) -> Choice<'_> {
         let endpoint = match slot(method) {

@@ -47,6 +47,8 @@ mod body_limit;
 #[cfg(feature = "tower")]
 mod layer;
 mod method_router;
+#[cfg(feature = "openapi")]
+mod openapi;
 mod pattern;
 mod request_path;
 mod router;

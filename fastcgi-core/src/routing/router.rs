@@ -290,6 +290,14 @@ impl Router {
         self
     }
 
+    /// Each route's pattern and methods, in the order they were added.
+    #[cfg(feature = "openapi")]
+    pub(crate) fn routes(&self) -> impl Iterator<Item = (&Pattern, &MethodRouter)> {
+        self.routes
+            .iter()
+            .map(|route| (&route.pattern, &route.methods))
+    }
+
     /// Routes `request`: which endpoint serves it, with what parameters.
     fn resolve(&self, request: &Request) -> Resolved<'_> {
         let environ = request.environ();
@@ -398,7 +406,7 @@ impl Handler for Router {
                     request.parts.extensions.insert(miss);
                 }
                 Routed::Call {
-                    future: endpoint.0.call_boxed(request),
+                    future: endpoint.handler.call_boxed(request),
                     head,
                 }
             }

@@ -7,8 +7,12 @@ use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::error::Error;
+
+/// Set once [`Listener::from_systemd`] took fd 3: a descriptor has one owner.
+static SYSTEMD_FD_TAKEN: AtomicBool = AtomicBool::new(false);
 
 /// The listening socket of a [`Server`](super::Server).
 #[derive(Debug)]
@@ -113,17 +117,23 @@ impl Listener {
         Ok(Listener::Tcp(socket.into()))
     }
 
-    /// Takes the socket systemd passed (LISTEN_FDS/LISTEN_PID: fd 3), if
-    /// this process was socket-activated.
+    /// Takes the socket systemd passed (fd 3), if this process was
+    /// socket-activated: `LISTEN_FDS` is set and `LISTEN_PID` names this
+    /// process, as `sd_listen_fds(3)` requires.
+    ///
+    /// The socket has one owner: the first call takes it, and a later call
+    /// in the same process is an error rather than a second owner of fd 3.
+    /// It is marked close-on-exec, so programs a handler runs do not
+    /// inherit it.
     pub fn from_systemd() -> Result<Option<Self>, Error> {
         let Ok(fds) = std::env::var("LISTEN_FDS") else {
             return Ok(None);
         };
-        if let Ok(pid) = std::env::var("LISTEN_PID")
-            && pid.trim() != std::process::id().to_string()
-        {
-            // Meant for another process (we inherited the variables).
-            return Ok(None);
+        match std::env::var("LISTEN_PID") {
+            Ok(pid) if pid.trim() == std::process::id().to_string() => {}
+            // Meant for another process (we inherited the variables), or
+            // not from systemd: fd 3 is not ours to take.
+            _ => return Ok(None),
         }
         let count: u32 = fds
             .trim()
@@ -139,40 +149,100 @@ impl Listener {
             );
         }
         const SD_LISTEN_FDS_START: RawFd = 3;
-        Self::from_listening_fd(SD_LISTEN_FDS_START)
-            .map_err(|e| Error::SocketActivation(format!("fd 3: {e}")))?
+        if !is_listening_socket(SD_LISTEN_FDS_START) {
+            return Err(Error::SocketActivation(
+                "fd 3 is not a listening socket; check the .socket unit (it must not set Accept=yes)"
+                    .to_owned(),
+            ));
+        }
+        if SYSTEMD_FD_TAKEN.swap(true, Ordering::AcqRel) {
+            return Err(Error::SocketActivation(
+                "fd 3 was already taken by an earlier call in this process; call `Server::from_env` (or `Listener::from_systemd`) once".to_owned(),
+            ));
+        }
+        // SAFETY: systemd handed fd 3 to this process (LISTEN_PID names it,
+        // and only the parent that started us can know our pid; safe code
+        // cannot change the environment) for it to serve on, so nothing in
+        // the process opened it, and the flag above lets only this call take
+        // it: this `OwnedFd` is its only owner.
+        let owned = unsafe { OwnedFd::from_raw_fd(SD_LISTEN_FDS_START) };
+        set_cloexec(&owned).map_err(|e| Error::SocketActivation(format!("fd 3: {e}")))?;
+        Self::from_listening_fd(owned)
             .map(Some)
-            .ok_or_else(|| {
-                Error::SocketActivation("fd 3 is not a listening socket; check the .socket unit (it must not set Accept=yes)".to_owned())
-            })
+            .map_err(|e| Error::SocketActivation(format!("fd 3: {e}")))
     }
 
-    /// Takes fd 0 when it is a listening socket (FCGI_LISTENSOCK_FILENO:
-    /// how spawn-fcgi, lighttpd's `bin-path` and mod_fcgid start apps).
+    /// Takes the listening socket on fd 0, when there is one
+    /// (FCGI_LISTENSOCK_FILENO: how spawn-fcgi, lighttpd's `bin-path` and
+    /// mod_fcgid start apps); `None`, leaving fd 0 alone, when fd 0 is
+    /// anything else.
+    ///
+    /// The socket moves to a new close-on-exec descriptor and fd 0 is
+    /// pointed at `/dev/null`: standard input stays open, as the rest of
+    /// the process (`std::io::stdin`) expects, programs a handler runs do
+    /// not inherit the listening socket, and a second call finds no socket
+    /// there.
     pub fn from_stdin() -> io::Result<Option<Self>> {
-        Self::from_listening_fd(0)
-    }
-
-    /// Takes ownership of `fd` when it is a listening socket, TCP or unix.
-    /// Returns `None`, leaving the fd alone, when it is anything else.
-    pub fn from_listening_fd(fd: RawFd) -> io::Result<Option<Self>> {
-        if !is_listening_socket(fd) {
+        const FCGI_LISTENSOCK_FILENO: RawFd = 0;
+        if !is_listening_socket(FCGI_LISTENSOCK_FILENO) {
             return Ok(None);
         }
-        // SAFETY: `fd` is an open socket (getsockopt succeeded on it) that
-        // this process was handed to serve on; we become its only owner.
+        // SAFETY: F_DUPFD_CLOEXEC reads fd 0 and returns a new descriptor
+        // (or -1); it changes nothing another owner relies on.
+        let fd = unsafe { libc::fcntl(FCGI_LISTENSOCK_FILENO, libc::F_DUPFD_CLOEXEC, 3) };
+        if fd < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        // SAFETY: `fd` was just created by `fcntl` above; nothing else
+        // refers to it, so this `OwnedFd` is its only owner.
         let owned = unsafe { OwnedFd::from_raw_fd(fd) };
-        let family = socket_family(owned.as_raw_fd())?;
+        let null = std::fs::File::open("/dev/null")?;
+        // SAFETY: `dup2` makes fd 0 refer to /dev/null in one step; fd 0
+        // stays open (it belongs to the process, as std's stdin), and
+        // `null` stays owned by its `File`.
+        if unsafe { libc::dup2(null.as_raw_fd(), FCGI_LISTENSOCK_FILENO) } < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Self::from_listening_fd(owned).map(Some)
+    }
+
+    /// A listener on `fd`, which must be a listening socket, TCP or unix
+    /// (set non-blocking here). Anything else is an error of kind
+    /// `InvalidInput`, and `fd` is closed, as it was given away.
+    ///
+    /// An [`OwnedFd`] is the caller's promise that nothing else owns the
+    /// descriptor; to build one from a number your process inherited, see
+    /// [`OwnedFd::from_raw_fd`](std::os::fd::FromRawFd::from_raw_fd).
+    ///
+    /// ```no_run
+    /// use std::os::fd::OwnedFd;
+    /// use fastcgi_core::server::Listener;
+    ///
+    /// let socket = std::net::TcpListener::bind("127.0.0.1:9000")?;
+    /// let listener = Listener::from_listening_fd(OwnedFd::from(socket))?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn from_listening_fd(fd: OwnedFd) -> io::Result<Self> {
+        if !is_listening_socket(fd.as_raw_fd()) {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!(
+                    "fd {} is not a listening socket: pass a socket that is bound and listening",
+                    fd.as_raw_fd()
+                ),
+            ));
+        }
+        let family = socket_family(fd.as_raw_fd())?;
         let listener = if family == libc::AF_UNIX {
             Listener::Unix {
-                listener: UnixListener::from(owned),
+                listener: UnixListener::from(fd),
                 path: None,
             }
         } else {
-            Listener::Tcp(TcpListener::from(owned))
+            Listener::Tcp(TcpListener::from(fd))
         };
         listener.set_nonblocking()?;
-        Ok(Some(listener))
+        Ok(listener)
     }
 
     pub(crate) fn set_nonblocking(&self) -> io::Result<()> {
@@ -266,6 +336,19 @@ fn getsockopt_int(fd: RawFd, level: libc::c_int, name: libc::c_int) -> io::Resul
     }
 }
 
+fn set_cloexec(fd: &OwnedFd) -> io::Result<()> {
+    // SAFETY: F_GETFD/F_SETFD only read and set the descriptor's flags;
+    // `fd` is open for as long as the borrow lasts.
+    let flags = unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_GETFD) };
+    if flags < 0
+        // SAFETY: as above.
+        || unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_SETFD, flags | libc::FD_CLOEXEC) } < 0
+    {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
 fn is_listening_socket(fd: RawFd) -> bool {
     matches!(getsockopt_int(fd, libc::SOL_SOCKET, libc::SO_ACCEPTCONN), Ok(v) if v != 0)
 }
@@ -296,6 +379,23 @@ mod tests {
         assert!(err.to_string().contains("unix:"), "{err}");
         assert!("unix:".parse::<BindAddr>().is_err());
         assert!("127.0.0.1".parse::<BindAddr>().is_err());
+    }
+
+    #[test]
+    fn from_listening_fd_takes_listening_sockets_and_refuses_the_rest() {
+        let tcp = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = tcp.local_addr().unwrap();
+        let listener = Listener::from_listening_fd(OwnedFd::from(tcp)).unwrap();
+        assert_eq!(listener.local_addr().unwrap(), BindAddr::Tcp(addr));
+        assert!(matches!(listener, Listener::Tcp(_)));
+
+        let (a, _b) = UnixStream::pair().unwrap();
+        let err = Listener::from_listening_fd(OwnedFd::from(a)).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
+        assert!(err.to_string().contains("not a listening socket"), "{err}");
+        let file = std::fs::File::open("/dev/null").unwrap();
+        let err = Listener::from_listening_fd(OwnedFd::from(file)).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
     }
 
     #[test]

@@ -25,6 +25,8 @@ struct Counters {
     requests_finished: AtomicU64,
     requests_refused: AtomicU64,
     protocol_errors: AtomicU64,
+    records_ignored: AtomicU64,
+    body_timeouts: AtomicU64,
     panics: AtomicU64,
     peers_rejected: AtomicU64,
 }
@@ -40,6 +42,8 @@ impl Default for Metrics {
                 requests_finished: AtomicU64::new(0),
                 requests_refused: AtomicU64::new(0),
                 protocol_errors: AtomicU64::new(0),
+                records_ignored: AtomicU64::new(0),
+                body_timeouts: AtomicU64::new(0),
                 panics: AtomicU64::new(0),
                 peers_rejected: AtomicU64::new(0),
             }),
@@ -65,6 +69,13 @@ pub struct MetricsSnapshot {
     pub requests_refused: u64,
     /// Connections closed because the peer broke the protocol.
     pub protocol_errors: u64,
+    /// Records ignored because their request id had no active request
+    /// (spec §3.3): late STDIN of a request that ended, an ABORT that
+    /// crossed END_REQUEST, or records for an id never begun.
+    pub records_ignored: u64,
+    /// Requests ended because their body stopped arriving for the body
+    /// timeout.
+    pub body_timeouts: u64,
     /// Handlers that panicked (each answered 500).
     pub panics: u64,
     /// TCP peers refused by FCGI_WEB_SERVER_ADDRS.
@@ -87,6 +98,8 @@ impl Metrics {
             requests_active: started.saturating_sub(finished),
             requests_refused: c.requests_refused.load(Relaxed),
             protocol_errors: c.protocol_errors.load(Relaxed),
+            records_ignored: c.records_ignored.load(Relaxed),
+            body_timeouts: c.body_timeouts.load(Relaxed),
             panics: c.panics.load(Relaxed),
             peers_rejected: c.peers_rejected.load(Relaxed),
         }
@@ -116,6 +129,14 @@ impl Metrics {
         self.counters.protocol_errors.fetch_add(1, Relaxed);
     }
 
+    pub(crate) fn record_ignored(&self) {
+        self.counters.records_ignored.fetch_add(1, Relaxed);
+    }
+
+    pub(crate) fn body_timed_out(&self) {
+        self.counters.body_timeouts.fetch_add(1, Relaxed);
+    }
+
     pub(crate) fn panicked(&self) {
         self.counters.panics.fetch_add(1, Relaxed);
     }
@@ -135,7 +156,7 @@ impl MetricsSnapshot {
     /// assert!(text.contains("# TYPE fastcgi_requests_total counter\nfastcgi_requests_total 0\n"));
     /// ```
     pub fn to_prometheus(&self) -> String {
-        let metrics: [(&str, &str, &str, u64); 9] = [
+        let metrics: [(&str, &str, &str, u64); 11] = [
             (
                 "uptime_seconds",
                 "gauge",
@@ -177,6 +198,18 @@ impl MetricsSnapshot {
                 "counter",
                 "Connections closed for breaking the FastCGI protocol.",
                 self.protocol_errors,
+            ),
+            (
+                "records_ignored_total",
+                "counter",
+                "Records ignored for a request id with no active request.",
+                self.records_ignored,
+            ),
+            (
+                "body_timeouts_total",
+                "counter",
+                "Requests ended because their body stopped arriving.",
+                self.body_timeouts,
             ),
             (
                 "panics_total",

@@ -256,6 +256,28 @@ impl Server {
         self
     }
 
+    /// Time a request's body may go without progress (default 120 s): once
+    /// its params are complete, while FCGI_STDIN (or a Filter's FCGI_DATA)
+    /// has not ended, the web server must send more of it within this
+    /// time. Past it the request is ended and the connection carries on:
+    /// the handler's body reads fail with
+    /// [`BodyError::TimedOut`](crate::request::BodyError::TimedOut), its
+    /// abort signal trips and it gets one last poll; if nothing of the
+    /// response was sent by then, the server answers `408 Request
+    /// Timeout` (a partial response is ended where it stands); a line on
+    /// FCGI_STDERR says why. Records the web server sends for the request
+    /// afterwards are ignored.
+    ///
+    /// Time the server itself stops reading, because a request's body
+    /// buffer is full (see [`body_buffer`](Self::body_buffer)), does not
+    /// count. The default is longer than nginx's `client_body_timeout`
+    /// and Apache's `Timeout` (60 s each), so with a slow client the web
+    /// server, which can tell the client, gives up first.
+    pub fn body_timeout(mut self, timeout: Duration) -> Self {
+        self.config.body_timeout = timeout;
+        self
+    }
+
     /// Time a connection may sit idle between requests (default 300 s:
     /// longer than nginx's upstream `keepalive_timeout` of 60 s, so nginx
     /// closes first and never reuses a connection the app just closed).

@@ -6,7 +6,6 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use super::Connection;
 use super::slots::Phase;
 use crate::handler::Handler;
-use crate::output::RequestKey;
 use crate::protocol::{
     self, FCGI_MAX_CONNS, FCGI_MAX_REQS, FCGI_MPXS_CONNS, ProtocolError, Record, RecordType,
 };
@@ -17,39 +16,49 @@ where
     H: Handler,
     IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    /// A stream record for an id with no active request: ignored when the
-    /// request ended, an error when it never began.
-    fn inactive(&self, record_type: RecordType, request_id: u16) -> Result<(), ProtocolError> {
-        if self.begun.contains(request_id) {
-            Ok(())
-        } else {
-            Err(ProtocolError::UnexpectedRecord {
-                record_type,
-                request_id,
-            })
-        }
-    }
-
     pub(super) fn dispatch(&mut self, record: Record) -> Result<(), ProtocolError> {
-        match record {
+        let request_id = match record {
             Record::BeginRequest {
                 request_id,
                 role,
                 flags,
-            } => self.begin(request_id, role, flags),
-            Record::AbortRequest { request_id } => {
-                if let Some(index) = self.find(request_id) {
-                    self.abort(index);
-                }
+            } => return self.begin(request_id, role, flags),
+            Record::GetValues { content } => {
+                self.last_activity = self.now();
+                self.answer_get_values(&content);
+                return Ok(());
+            }
+            Record::Unknown {
+                record_type,
+                request_id: protocol::NULL_REQUEST_ID,
+                ..
+            } => {
+                self.last_activity = self.now();
+                self.output
+                    .append_unchecked(|buf| protocol::encode_unknown_type(buf, record_type));
+                return Ok(());
+            }
+            // Management records only an application sends.
+            Record::GetValuesResult { .. } | Record::UnknownType { .. } => {
+                return Err(ProtocolError::UnexpectedRecord {
+                    record_type: RecordType::from_u8(record.record_type())
+                        .unwrap_or(RecordType::UnknownType),
+                    request_id: protocol::NULL_REQUEST_ID,
+                });
+            }
+            // The decoder lets no other record through with id 0.
+            ref other => other.request_id(),
+        };
+        let Some(index) = self.find(request_id) else {
+            self.ignore_inactive(&record);
+            return Ok(());
+        };
+        match record {
+            Record::AbortRequest { .. } => {
+                self.abort(index);
                 Ok(())
             }
-            Record::Params {
-                request_id,
-                content,
-            } => {
-                let Some(index) = self.find(request_id) else {
-                    return self.inactive(RecordType::Params, request_id);
-                };
+            Record::Params { content, .. } => {
                 let slot = &mut self.slots[index];
                 let Phase::Params(decoder) = &mut slot.phase else {
                     return Err(ProtocolError::StreamAfterEnd {
@@ -63,56 +72,76 @@ where
                     decoder.push(&content)
                 }
             }
-            Record::Stdin {
-                request_id,
-                content,
-            } => {
-                let Some(index) = self.find(request_id) else {
-                    return self.inactive(RecordType::Stdin, request_id);
-                };
-                let slot = &self.slots[index];
-                push_stream(&slot.stdin, slot.key, content, RecordType::Stdin)
-                    .map(|blocked| self.blocked_on = blocked.or(self.blocked_on))
-            }
-            Record::Data {
-                request_id,
-                content,
-            } => {
-                let Some(index) = self.find(request_id) else {
-                    return self.inactive(RecordType::Data, request_id);
-                };
-                let slot = &self.slots[index];
-                match &slot.data {
-                    Some((sender, _)) => push_stream(sender, slot.key, content, RecordType::Data)
-                        .map(|blocked| self.blocked_on = blocked.or(self.blocked_on)),
-                    // FCGI_DATA only means something to a Filter.
-                    None => Ok(()),
+            Record::Stdin { content, .. } => {
+                let slot = &mut self.slots[index];
+                if !slot.stdin_open {
+                    return Err(ProtocolError::StreamAfterEnd {
+                        record_type: RecordType::Stdin,
+                        request_id,
+                    });
                 }
-            }
-            Record::GetValues { content } => {
-                self.answer_get_values(&content);
+                if content.is_empty() {
+                    // The common case (nginx sends the whole body, then
+                    // this): no clock needed, the body timeout is over.
+                    slot.stdin_open = false;
+                    slot.stdin.end();
+                    return Ok(());
+                }
+                if !slot.stdin.push(content) {
+                    self.blocked_on = Some(slot.key);
+                }
+                let now = self.now();
+                self.slots[index].since = now;
                 Ok(())
             }
-            Record::Unknown {
-                record_type,
-                request_id,
-                ..
-            } => {
-                if request_id == protocol::NULL_REQUEST_ID {
-                    self.output
-                        .append_unchecked(|buf| protocol::encode_unknown_type(buf, record_type));
-                } else {
-                    tracing::debug!(record_type, request_id, "ignoring a record of unknown type");
+            Record::Data { content, .. } => {
+                let now = self.now();
+                let slot = &mut self.slots[index];
+                // FCGI_DATA only means something to a Filter.
+                let Some((sender, _)) = &slot.data else {
+                    return Ok(());
+                };
+                if !slot.data_open {
+                    return Err(ProtocolError::StreamAfterEnd {
+                        record_type: RecordType::Data,
+                        request_id,
+                    });
+                }
+                slot.since = now;
+                slot.data_open = !content.is_empty();
+                if !push_stream(sender, content) {
+                    self.blocked_on = Some(slot.key);
                 }
                 Ok(())
             }
-            // Records only an application sends.
+            Record::Unknown { record_type, .. } => {
+                tracing::debug!(record_type, request_id, "ignoring a record of unknown type");
+                Ok(())
+            }
+            // Records only an application sends, for an active request.
             other => Err(ProtocolError::UnexpectedRecord {
                 record_type: RecordType::from_u8(other.record_type())
                     .unwrap_or(RecordType::UnknownType),
-                request_id: other.request_id(),
+                request_id,
             }),
         }
+    }
+
+    /// A record for a request id with no active request is ignored, as
+    /// spec §3.3 says ("While a request ID R is inactive, the application
+    /// ignores records with requestId == R, except for
+    /// FCGI_BEGIN_REQUEST records"), whether that request ended (a body
+    /// the handler left unread, an ABORT racing END_REQUEST) or never
+    /// began. It is counted and logged at debug level; nothing of it is
+    /// kept, and it does not count as activity, so a peer that sends
+    /// nothing else is closed by the idle timeout.
+    fn ignore_inactive(&self, record: &Record) {
+        self.shared.metrics.record_ignored();
+        tracing::debug!(
+            record_type = record.record_type(),
+            request_id = record.request_id(),
+            "ignoring a record for a request id with no active request"
+        );
     }
 
     fn answer_get_values(&mut self, content: &[u8]) {
@@ -147,23 +176,13 @@ where
     }
 }
 
-/// Queues a stream record's content for its reader. Returns the request to
-/// wait on when its buffer is full.
-fn push_stream(
-    sender: &BodySender,
-    key: RequestKey,
-    content: bytes::Bytes,
-    record_type: RecordType,
-) -> Result<Option<RequestKey>, ProtocolError> {
-    if sender.is_ended() {
-        return Err(ProtocolError::StreamAfterEnd {
-            record_type,
-            request_id: key.request_id,
-        });
-    }
+/// Queues a stream record's content for its reader; empty content ends
+/// the stream. Returns false when the reader's buffer is full: reading
+/// waits for it.
+fn push_stream(sender: &BodySender, content: bytes::Bytes) -> bool {
     if content.is_empty() {
         sender.end();
-        return Ok(None);
+        return true;
     }
-    Ok((!sender.push(content)).then_some(key))
+    sender.push(content)
 }

@@ -9,7 +9,6 @@
 //! END_REQUEST leaves in one write. Multiplexed requests take turns in the
 //! same task; CPU-heavy handlers belong on `spawn_blocking`.
 
-mod begun;
 mod close;
 mod dispatch;
 mod read;
@@ -31,7 +30,6 @@ use super::config::ServerConfig;
 use crate::handler::Handler;
 use crate::output::{ConnOutput, RequestKey};
 use crate::protocol::{ProtocolError, RecordDecoder};
-use begun::BegunIds;
 use slots::Slot;
 
 /// Poll-loop rounds before yielding to other tasks.
@@ -67,15 +65,20 @@ pub(crate) struct Connection<H, IO> {
     /// Output taken from `output`, being written.
     front: BytesMut,
     slots: Vec<Slot>,
-    begun: BegunIds,
     next_serial: u64,
     /// The request whose full body buffer holds back reading.
     blocked_on: Option<RequestKey>,
     read_closed: bool,
+    /// The room made for the next read: it starts small and doubles while
+    /// reads fill it (see `read.rs`).
+    read_size: usize,
     close_when_idle: bool,
     shutdown: Pin<Box<dyn Future<Output = ()> + Send>>,
     shutdown_seen: bool,
     timer: Pin<Box<Sleep>>,
+    /// When the connection last did something that keeps it alive: a
+    /// request began or ended, or a management record came. The idle
+    /// timeout counts from this or the last write, whichever is later.
     last_activity: Instant,
     last_write: Instant,
     /// The time, read once per wake-up (see [`now`](Self::now)).
@@ -103,10 +106,10 @@ where
             output,
             front: BytesMut::new(),
             slots: Vec::new(),
-            begun: BegunIds::default(),
             next_serial: 0,
             blocked_on: None,
             read_closed: false,
+            read_size: read::READ_MIN,
             close_when_idle: false,
             shutdown,
             shutdown_seen: false,

@@ -10,8 +10,13 @@ use super::{Connection, Outcome};
 use crate::handler::Handler;
 use crate::io_error::is_disconnect;
 
-/// How much to read from the socket at a time.
-const READ_CHUNK: usize = 64 * 1024;
+/// The room made for a connection's first read: a whole request as nginx
+/// sends it (its params and an empty body) fits. A connection that sends
+/// part of a request and then waits costs this, not the largest read.
+pub(super) const READ_MIN: usize = 4 * 1024;
+/// The most room made for one read, reached by doubling while reads fill
+/// all the room they are given (large bodies, many requests at once).
+const READ_MAX: usize = 64 * 1024;
 
 impl<H, IO> Connection<H, IO>
 where
@@ -32,8 +37,9 @@ where
             }
         }
         let buf = self.decoder.buffer_mut();
-        buf.reserve(READ_CHUNK);
+        buf.reserve(self.read_size);
         let spare = buf.spare_capacity_mut();
+        let room = spare.len();
         let mut read_buf = ReadBuf::uninit(spare);
         match Pin::new(&mut self.io).poll_read(cx, &mut read_buf) {
             Poll::Pending => Ok(false),
@@ -51,13 +57,16 @@ where
                     self.read_closed = true;
                     return Ok(true);
                 }
+                if n == room && self.read_size < READ_MAX {
+                    // The peer had more to say than there was room for.
+                    self.read_size *= 2;
+                }
                 // SAFETY: `poll_read` initialized the first `n` bytes of the
                 // spare capacity (that is what `filled` reports).
                 unsafe {
                     let buf = self.decoder.buffer_mut();
                     buf.set_len(buf.len() + n);
                 }
-                self.last_activity = self.now();
                 Ok(true)
             }
         }
@@ -71,9 +80,20 @@ where
         match self.slots.iter().find(|s| s.key == key) {
             Some(slot) if slot.stdin.poll_space(cx).is_pending() => true,
             _ => {
-                self.blocked_on = None;
+                self.input_resumed();
                 false
             }
+        }
+    }
+
+    /// Reading resumes after a full body buffer held it back: the time it
+    /// was held back was the server's, not the web server's, so the body
+    /// timeouts start over.
+    pub(super) fn input_resumed(&mut self) {
+        self.blocked_on = None;
+        let now = self.now();
+        for slot in &mut self.slots {
+            slot.since = now;
         }
     }
 }

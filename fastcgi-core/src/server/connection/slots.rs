@@ -19,6 +19,7 @@ use crate::output::RequestOutput;
 use crate::protocol::{
     self, FCGI_KEEP_CONN, ParamsDecoder, ProtocolError, ProtocolStatus, Role, StreamType,
 };
+use crate::request::BodyError;
 use crate::request::body::{self, BodySender};
 use crate::request::{AbortSignal, Body, Environ, Request, RequestParts};
 use crate::response::ResponseWriter;
@@ -39,8 +40,19 @@ pub(super) struct Slot {
     pub(super) key: RequestKey,
     role: Role,
     keep_conn: bool,
-    pub(super) began: Instant,
+    /// Where the current phase's deadline counts from: BEGIN_REQUEST while
+    /// the params arrive (the params timeout), then the body's last
+    /// progress (the body timeout, while `stdin_open` or `data_open`).
+    pub(super) since: Instant,
     pub(super) phase: Phase,
+    /// FCGI_STDIN has not ended yet.
+    pub(super) stdin_open: bool,
+    /// A Filter's FCGI_DATA has not ended yet (always false for other
+    /// roles).
+    pub(super) data_open: bool,
+    /// The body timeout ended this request: answer 408 if nothing was
+    /// sent yet.
+    body_timed_out: bool,
     abort: AbortSignal,
     pub(super) stdin: BodySender,
     stdin_reader: Option<Body>,
@@ -69,6 +81,7 @@ where
         }
         let keep_conn = flags & FCGI_KEEP_CONN != 0;
         let began = self.now();
+        self.last_activity = began;
         if !keep_conn {
             // Close once this request ends (spec §5.1).
             self.close_when_idle = true;
@@ -91,7 +104,6 @@ where
             self.output.append_unchecked(|buf| {
                 protocol::encode_end_request(buf, request_id, 0, status);
             });
-            self.begun.insert(request_id);
             return Ok(());
         };
         let key = RequestKey {
@@ -99,7 +111,6 @@ where
             serial: self.next_serial,
         };
         self.next_serial += 1;
-        self.begun.insert(request_id);
         self.output.open_request(key);
         let (stdin, stdin_reader) = body::channel(config.body_buffer);
         let data = (role == Role::Filter).then(|| {
@@ -116,8 +127,11 @@ where
             key,
             role,
             keep_conn,
-            began,
+            since: began,
             phase: Phase::Params(ParamsDecoder::new(config.protocol_limits)),
+            stdin_open: true,
+            data_open: role == Role::Filter,
+            body_timed_out: false,
             abort: AbortSignal::new(),
             stdin,
             stdin_reader: Some(stdin_reader),
@@ -128,6 +142,7 @@ where
 
     /// The params are complete: build the request and start its handler.
     pub(super) fn start(&mut self, index: usize) -> Result<(), ProtocolError> {
+        let now = self.now();
         let limits = self.shared.config.protocol_limits;
         let slot = &mut self.slots[index];
         let decoder =
@@ -160,6 +175,7 @@ where
         };
         let handler = Arc::clone(&self.shared.handler);
         self.shared.metrics.request_started();
+        slot.since = now;
         slot.phase = Phase::Running(Box::pin(run_request(handler, request, output)));
         Ok(())
     }
@@ -203,22 +219,86 @@ where
         ended
     }
 
-    /// Ends the request at `index`: end of STDOUT, then END_REQUEST.
+    /// Ends the request at `index`: end of STDOUT, end of STDERR when
+    /// something was written there (spec §3.3: a stream ends with an empty
+    /// record; Appendix B sends it just before END_REQUEST), then
+    /// END_REQUEST.
     fn finish(&mut self, index: usize) {
         let slot = self.slots.swap_remove(index);
+        self.last_activity = self.now();
         if !matches!(slot.phase, Phase::Params(_)) {
             self.shared.metrics.requests_finished(1);
         }
         let id = slot.key.request_id;
-        self.output.end_request(slot.key, |buf| {
+        if slot.body_timed_out {
+            self.answer_body_timeout(slot.key);
+        }
+        self.output.end_request(slot.key, |buf, stderr_written| {
             protocol::encode_stream_end(buf, StreamType::Stdout, id);
+            if stderr_written {
+                protocol::encode_stream_end(buf, StreamType::Stderr, id);
+            }
             protocol::encode_end_request(buf, id, 0, ProtocolStatus::RequestComplete);
         });
         // A body the handler left unread is discarded from here on.
         slot.stdin.abort();
         if self.blocked_on == Some(slot.key) {
-            self.blocked_on = None;
+            self.input_resumed();
         }
+    }
+
+    /// No more of the request's body arrived within the body timeout: its
+    /// body reads fail, its abort signal trips, and the handler gets one
+    /// last poll; [`finish`](Self::finish) then answers what is left to
+    /// answer.
+    pub(super) fn time_out_body(&mut self, index: usize) {
+        let timeout = self.shared.config.body_timeout;
+        let slot = &mut self.slots[index];
+        tracing::warn!(
+            request_id = slot.key.request_id,
+            ?timeout,
+            "ending a request: no more of its body arrived within the body timeout"
+        );
+        self.shared.metrics.body_timed_out();
+        slot.body_timed_out = true;
+        slot.stdin.fail(BodyError::TimedOut { timeout });
+        if let Some((data, _)) = &slot.data {
+            data.fail(BodyError::TimedOut { timeout });
+        }
+        slot.abort.abort();
+        let phase = std::mem::replace(
+            &mut slot.phase,
+            Phase::Params(ParamsDecoder::new(self.shared.config.protocol_limits)),
+        );
+        match phase {
+            Phase::Running(future) | Phase::Aborting(future) => {
+                slot.phase = Phase::Aborting(future);
+            }
+            Phase::Params(_) => self.finish(index),
+        }
+    }
+
+    /// The answer to a request ended by the body timeout: 408 if nothing
+    /// of the response was sent (what was sent stays as it is otherwise),
+    /// and why, on FCGI_STDERR.
+    fn answer_body_timeout(&mut self, key: RequestKey) {
+        if !self.output.stdout_started(key) {
+            let _ = self.output.append(key, StreamType::Stdout, |buf| {
+                protocol::encode_stream(
+                    buf,
+                    StreamType::Stdout,
+                    key.request_id,
+                    b"Status: 408 Request Timeout\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 16\r\n\r\nRequest Timeout\n",
+                );
+            });
+        }
+        let line = format!(
+            "fastcgi: request {}: no more of the request body arrived for {:?} (Server::body_timeout); the request was ended\n",
+            key.request_id, self.shared.config.body_timeout
+        );
+        let _ = self.output.append(key, StreamType::Stderr, |buf| {
+            protocol::encode_stream(buf, StreamType::Stderr, key.request_id, line.as_bytes());
+        });
     }
 
     /// The web server aborted the request: trip its signal and give the
@@ -283,16 +363,17 @@ where
             "fastcgi: request {}: handler panicked: {message}\n",
             key.request_id
         );
-        let started = self.output.stdout_started(key);
-        let _ = self.output.append(key, !started, |buf| {
-            if !started {
+        if !self.output.stdout_started(key) {
+            let _ = self.output.append(key, StreamType::Stdout, |buf| {
                 protocol::encode_stream(
                     buf,
                     StreamType::Stdout,
                     key.request_id,
                     INTERNAL_ERROR_DOCUMENT,
                 );
-            }
+            });
+        }
+        let _ = self.output.append(key, StreamType::Stderr, |buf| {
             protocol::encode_stream(buf, StreamType::Stderr, key.request_id, line.as_bytes());
         });
         self.finish(index);

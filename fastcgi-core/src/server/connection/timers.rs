@@ -1,4 +1,4 @@
-//! The idle, params and write deadlines, on one timer.
+//! The idle, params, body and write deadlines, on one timer.
 
 use std::task::Context;
 
@@ -9,44 +9,74 @@ use super::slots::Phase;
 use super::{Connection, Outcome};
 use crate::handler::Handler;
 
+/// What happens when a deadline passes.
+#[derive(Clone, Copy)]
+enum Expiry {
+    /// The connection closes.
+    Close(fn() -> Outcome),
+    /// The request in this slot ends: its body stopped arriving.
+    Body(usize),
+}
+
 impl<H, IO> Connection<H, IO>
 where
     H: Handler,
     IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    /// Checks the idle, params and write deadlines; arms the timer for the
-    /// nearest. The timer is moved only when a deadline comes nearer, so
-    /// the common path does not touch the timer wheel per request.
+    /// Checks the idle, params, body and write deadlines; arms the timer
+    /// for the nearest. The timer is moved only when a deadline comes
+    /// nearer, so the common path does not touch the timer wheel per
+    /// request.
     pub(super) fn poll_timers(&mut self, cx: &mut Context<'_>) -> Option<Outcome> {
         let mut now = self.now();
         let config = &self.shared.config;
         loop {
-            let mut next: Option<(Instant, fn() -> Outcome)> = None;
-            let mut consider = |deadline: Instant, outcome: fn() -> Outcome| {
+            let mut next: Option<(Instant, Expiry)> = None;
+            let mut consider = |deadline: Instant, expiry: Expiry| {
                 if next.is_none_or(|(current, _)| deadline < current) {
-                    next = Some((deadline, outcome));
+                    next = Some((deadline, expiry));
                 }
             };
             if self.slots.is_empty() && self.front.is_empty() {
-                consider(self.last_activity + config.idle_timeout, || {
-                    Outcome::IdleTimeout
-                });
+                let idle_since = self.last_activity.max(self.last_write);
+                consider(
+                    idle_since + config.idle_timeout,
+                    Expiry::Close(|| Outcome::IdleTimeout),
+                );
             }
-            for slot in &self.slots {
-                if matches!(slot.phase, Phase::Params(_)) {
-                    consider(slot.began + config.params_timeout, || {
-                        Outcome::ParamsTimeout
-                    });
+            // While a full body buffer holds reading back, the silence is
+            // ours: no body deadline runs.
+            let reading = self.blocked_on.is_none();
+            for (index, slot) in self.slots.iter().enumerate() {
+                match slot.phase {
+                    Phase::Params(_) => consider(
+                        slot.since + config.params_timeout,
+                        Expiry::Close(|| Outcome::ParamsTimeout),
+                    ),
+                    Phase::Running(_) if reading && (slot.stdin_open || slot.data_open) => {
+                        consider(slot.since + config.body_timeout, Expiry::Body(index));
+                    }
+                    Phase::Running(_) | Phase::Aborting(_) => {}
                 }
             }
             if !self.front.is_empty() {
-                consider(self.last_write + config.write_timeout, || {
-                    Outcome::WriteTimeout
-                });
+                consider(
+                    self.last_write + config.write_timeout,
+                    Expiry::Close(|| Outcome::WriteTimeout),
+                );
             }
-            let (deadline, outcome) = next?;
+            let (deadline, expiry) = next?;
             if deadline <= now {
-                return Some(outcome());
+                match expiry {
+                    Expiry::Close(outcome) => return Some(outcome()),
+                    Expiry::Body(index) => {
+                        // The request ends, the connection carries on: the
+                        // handler's last poll comes at once.
+                        self.time_out_body(index);
+                        cx.waker().wake_by_ref();
+                        return None;
+                    }
+                }
             }
             let armed = self.timer.deadline();
             if armed > deadline || armed <= now {
