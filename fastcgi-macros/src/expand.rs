@@ -147,10 +147,11 @@ fn call_fn(handler: &Handler<'_>) -> TokenStream {
     let krate_at_output = respan(&handler.krate, output_span);
     let bindings_at_output = bindings.iter().map(|b| relocate(b, output_span));
     let value = if handler.is_async() {
-        // The future is checked for `Send` at the fn's name, with advice,
-        // before rustc checks `call`'s and says less.
         // Checked for `Send` here, at the fn's name, with advice, before
-        // rustc checks `call`'s future and says less.
+        // rustc checks `call`'s future and says less. (rustc then reports
+        // one of the two errors only: checking the future plainly as well,
+        // even in an item of its own, does not bring back its notes on
+        // which value is held across which `.await`.)
         quote_spanned! {span=>
             #krate::__private::advise_send(#name::handle(#(#bindings_at_output),*)).await
         }
