@@ -28,8 +28,9 @@ use crate::protocol::{StreamType, encode_stream};
 /// streams and sends END_REQUEST; what the handler returns is ignored once
 /// anything was written here.
 ///
-/// It implements [`tokio::io::AsyncWrite`] and, for blocking handlers,
-/// [`std::io::Write`].
+/// It implements [`tokio::io::AsyncWrite`]. A plain `fn` handler takes
+/// [`BlockingWriter`](super::BlockingWriter) instead, whose `write`,
+/// `flush` and `write_err` block rather than return futures.
 ///
 /// ```
 /// use fastcgi::response::ResponseWriter;
@@ -313,8 +314,10 @@ impl tokio::io::AsyncWrite for ResponseWriter {
     }
 }
 
-/// Blocking writes, for handlers that run where blocking is fine (plain
-/// `fn` handlers). Do not use it from async code: it blocks the thread.
+/// Blocking writes, for code that runs where blocking is fine. Do not use
+/// it from async code: it blocks the thread. (The inherent async `write`
+/// and `flush` shadow it; plain `fn` handlers take
+/// [`BlockingWriter`](super::BlockingWriter).)
 impl io::Write for ResponseWriter {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         if buf.is_empty() {

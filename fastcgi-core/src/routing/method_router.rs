@@ -366,7 +366,7 @@ impl IntoResponse for MethodMiss {
     }
 }
 
-/// The default 405 answer, as a handler layers can wrap: it reads the
+/// The default 405 answer, as a handler layers (and `body_limit`) can wrap: it reads the
 /// [`MethodMiss`] the router put on the request.
 #[derive(Debug, Clone, Copy)]
 struct MethodNotAllowed;

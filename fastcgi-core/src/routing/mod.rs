@@ -43,6 +43,7 @@
 //! Routing costs about as much as one look-up per path segment: nothing
 //! is allocated for a route without parameters (see `benches/routing.rs`).
 
+mod body_limit;
 #[cfg(feature = "tower")]
 mod layer;
 mod method_router;

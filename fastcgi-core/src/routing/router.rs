@@ -471,7 +471,7 @@ impl IntoResponse for RouteMiss {
     }
 }
 
-/// The default fallback as a handler layers can wrap: answers 404 with
+/// The default fallback as a handler layers (and `body_limit`) can wrap: answers 404 with
 /// the [`RouteMiss`] the router put on the request.
 #[derive(Debug, Clone, Copy)]
 struct NotFound;

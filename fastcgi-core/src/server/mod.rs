@@ -182,6 +182,24 @@ impl Server {
         self
     }
 
+    /// Sets the [`BodyLimit`](crate::extract::BodyLimit) for every request:
+    /// how large a body `Bytes`, `Text`, `Json` and `Form` read whole
+    /// before answering 413 (default
+    /// [`DEFAULT_BODY_LIMIT`](crate::extract::DEFAULT_BODY_LIMIT), 2 MiB).
+    /// A router's or a route's `body_limit` overrides it.
+    ///
+    /// ```
+    /// use fastcgi::extract::BodyLimit;
+    /// use fastcgi::server::Server;
+    ///
+    /// let server = Server::new().body_limit(BodyLimit::max(16 * 1024 * 1024));
+    /// # let _ = server;
+    /// ```
+    pub fn body_limit(mut self, limit: crate::extract::BodyLimit) -> Self {
+        self.state.insert(crate::extract::ServerBodyLimit(limit));
+        self
+    }
+
     /// Only TCP peers in `filter` may connect (what `FCGI_WEB_SERVER_ADDRS`
     /// sets in [`from_env`](Self::from_env)); others are closed at once,
     /// with a log line. Unix-socket peers are not filtered: the socket
