@@ -14,6 +14,8 @@ usage: loadgen --connect ADDR [options]
   --warmup D           requests answered in the first D are not counted (default 0)
   --no-keep-conn       a new connection per request (FCGI_KEEP_CONN clear)
   --uri URI            request URI (default /)
+  --param NAME=VALUE   add (or replace) a FastCGI param on every request, e.g.
+                       SCRIPT_FILENAME=/srv/hello.php for PHP-FPM (repeatable)
   --body N             POST a body of N bytes (application/octet-stream)
   --expect TEXT        the body every response must have
   --expect-echo        every response body must equal the request body
@@ -36,6 +38,7 @@ pub(crate) struct Options {
     pub(crate) warmup: Duration,
     pub(crate) keep_conn: bool,
     pub(crate) uri: String,
+    pub(crate) params: Vec<(String, String)>,
     pub(crate) body: usize,
     pub(crate) expect: Option<Vec<u8>>,
     pub(crate) expect_echo: bool,
@@ -74,6 +77,7 @@ pub(crate) fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Optio
         warmup: Duration::ZERO,
         keep_conn: true,
         uri: "/".to_owned(),
+        params: Vec::new(),
         body: 0,
         expect: None,
         expect_echo: false,
@@ -110,6 +114,13 @@ pub(crate) fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Optio
             "--warmup" => options.warmup = parse_duration(&value(&flag)?)?,
             "--no-keep-conn" => options.keep_conn = false,
             "--uri" => options.uri = value(&flag)?,
+            "--param" => {
+                let pair = value(&flag)?;
+                let Some((name, v)) = pair.split_once('=') else {
+                    return Err(format!("--param: {pair:?} is not NAME=VALUE"));
+                };
+                options.params.push((name.to_owned(), v.to_owned()));
+            }
             "--body" => options.body = number(&flag, value(&flag)?)?,
             "--expect" => options.expect = Some(value(&flag)?.into_bytes()),
             "--expect-echo" => options.expect_echo = true,
@@ -151,5 +162,20 @@ mod tests {
         assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
         assert_eq!(parse_duration("3"), Ok(Duration::from_secs(3)));
         assert!(parse_duration("fast").is_err());
+    }
+
+    #[test]
+    fn params_parse_in_both_spellings() {
+        let args = ["--connect", "unix:/s", "--param", "A=1", "--param=B=x=y"];
+        let options = parse_args(args.map(str::to_owned)).expect("valid options");
+        assert_eq!(
+            options.params,
+            [
+                ("A".to_owned(), "1".to_owned()),
+                ("B".to_owned(), "x=y".to_owned())
+            ]
+        );
+        let bad = ["--connect", "unix:/s", "--param", "A"];
+        assert!(parse_args(bad.map(str::to_owned)).is_err());
     }
 }

@@ -139,7 +139,11 @@ impl Run {
             ),
             None => ClientRequest::get(&self.options.uri),
         };
-        request.keep_conn(self.options.keep_conn)
+        let mut request = request.keep_conn(self.options.keep_conn);
+        for (name, value) in &self.options.params {
+            request = request.param(name, value);
+        }
+        request
     }
 
     pub(crate) async fn connect(&self) -> Result<Connection, ClientError> {
