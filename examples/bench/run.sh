@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
-# The benchmark of issue 6: our `plaintext` example against a floor server
-# (the least work a FastCGI server can do), libfcgi and Go's net/http/fcgi,
-# in one run, on this machine. Results land in target/bench/.
+# The benchmark of issues 6 and 18: our `plaintext` example against a floor
+# server (the least work a FastCGI server can do), libfcgi, PHP-FPM and Go's
+# net/http/fcgi, in one run, on this machine, over TCP and over unix
+# sockets. Results land in target/bench/.
 #
 #   examples/bench/run.sh            # full run: 3 runs per figure, < 10 minutes
 #   examples/bench/run.sh --quick    # 1 short run per figure, < 2 minutes
 #
 # Options: --runs N, --duration SECONDS,
-# --only "keepalive keepalive8 newconn mpx nginx memory" (a subset),
+# --only "keepalive keepalive8 newconn mpx nginx keepalive-unix newconn-unix
+# nginx-unix memory" (a subset),
 # --no-install (do not apt-get missing tools), --wait-quiet (on a shared
 # machine: first wait, up to 5 minutes, until no CPU is busier than 10%
 # with nothing of ours running, and before each measurement up to a minute
@@ -32,7 +34,7 @@ DURATION=5
 WARMUP=1
 SLOW_SECONDS=20
 IDLE_CONNECTIONS=10000
-ONLY="keepalive keepalive8 newconn mpx nginx memory"
+ONLY="keepalive keepalive8 newconn mpx nginx keepalive-unix newconn-unix nginx-unix memory"
 INSTALL=1
 WAIT_QUIET=0
 
@@ -44,7 +46,7 @@ while [ $# -gt 0 ]; do
         --only) ONLY=$2; shift ;;
         --no-install) INSTALL=0 ;;
         --wait-quiet) WAIT_QUIET=1 ;;
-        -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
         *) echo "run.sh: unknown option $1" >&2; exit 2 ;;
     esac
     shift
@@ -64,6 +66,8 @@ ensure_tools() {
     command -v wrk >/dev/null || missing+=(wrk)
     command -v python3 >/dev/null || missing+=(python3)
     command -v taskset >/dev/null || missing+=(util-linux)
+    command -v pgrep >/dev/null || missing+=(procps)
+    php_fpm_binary >/dev/null || missing+=(php-fpm)
     if [ ${#missing[@]} -gt 0 ]; then
         if [ "$INSTALL" = 1 ]; then
             log "installing ${missing[*]}"
@@ -84,6 +88,8 @@ ensure_tools() {
 }
 
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+# Debian names the binary after the PHP version (php-fpm8.2).
+php_fpm_binary() { compgen -G '/usr/sbin/php-fpm*' | sort -V | tail -n 1 | grep .; }
 
 build() {
     log "building (release)"
@@ -104,13 +110,53 @@ declare -A COMMAND=(
     [libfcgi]="$OUT/peers/hello_libfcgi"
     [go]="$OUT/peers/hello-go"
 )
-declare -A PORT=([ours]=9101 [floor]=9102 [libfcgi]=9103 [go]=9104)
+declare -A PORT=([ours]=9101 [floor]=9102 [libfcgi]=9103 [go]=9104 [php]=9108)
+# PHP-FPM needs the script's path; every peer gets the same param, so every
+# peer reads the same request bytes.
+PHP_SCRIPT="$OUT/php/hello.php"
+PARAMS=(--param "SCRIPT_FILENAME=$PHP_SCRIPT")
+
+# php_fpm_config BIND: PHP-FPM as its own process, with a static pool of 8
+# children (libfcgi's 8 threads), the distribution's php.ini (opcache on as
+# Debian ships it) and a script answering the bytes `plaintext` answers.
+php_fpm_config() {
+    local bind=$1 dir="$OUT/php" listen user=""
+    mkdir -p "$dir"
+    printf '%s\n' '<?php' \
+        "header('Content-Type: text/plain; charset=utf-8');" \
+        "header('Content-Length: 13');" \
+        "echo 'Hello, World!';" >"$PHP_SCRIPT"
+    case "$bind" in
+        unix:*) listen=${bind#unix:} ;;
+        *) listen=$bind ;;
+    esac
+    # As root, PHP-FPM wants to be told (-R) and a pool user.
+    [ "$(id -u)" = 0 ] && user="user = root"
+    printf '%s\n' "[global]" "pid = $dir/php-fpm.pid" "error_log = $OUT/logs/php-fpm.log" "daemonize = no" "" \
+        "[hello]" "$user" "listen = $listen" "listen.backlog = 4096" "listen.mode = 0600" \
+        "pm = static" "pm.max_children = 8" "pm.max_requests = 0" >"$dir/php-fpm.conf"
+}
+
+# server_command NAME BIND: the command line that starts that peer there.
+server_command() {
+    local name=$1 bind=$2
+    if [ "$name" = php ]; then
+        php_fpm_config "$bind"
+        local fpm root="" version
+        fpm=$(php_fpm_binary)
+        version=${fpm##*php-fpm}
+        [ "$(id -u)" = 0 ] && root=-R
+        echo "$fpm -F $root -y $OUT/php/php-fpm.conf -c /etc/php/$version/fpm/php.ini"
+    else
+        echo "${COMMAND[$name]}"
+    fi
+}
 
 # ----- processes --------------------------------------------------------
 
 PIDS=()
 cleanup() {
-    for pid in "${PIDS[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
+    for pid in "${PIDS[@]}"; do stop "$pid"; done
 }
 trap cleanup EXIT
 
@@ -148,12 +194,24 @@ start() {
     esac
 }
 
+# stop PID: kills a server and the children it started (PHP-FPM's pool).
 stop() {
-    kill -9 "$1" 2>/dev/null || true
+    local children
+    children=$(pgrep -P "$1" || true)
+    # shellcheck disable=SC2086
+    kill -9 "$1" $children 2>/dev/null || true
     wait "$1" 2>/dev/null || true
 }
 
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# cpu_ticks PID: user+system time of a server and its children (PHP-FPM's
+# pool; threads are counted in their process).
+cpu_ticks() {
+    local total=0 pid
+    for pid in "$1" $(pgrep -P "$1" || true); do
+        total=$((total + $(awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null || echo 0)))
+    done
+    echo "$total"
+}
 core_stat() { grep "^cpu$SERVER_CPU " /proc/stat; }
 
 # background_load [SECONDS]: how busy each CPU is while nothing of ours
@@ -227,7 +285,7 @@ measure() {
     shift 3
     local result="$OUT/last.json"
     quiet_gate
-    taskset -c "$LOAD_CPU" "$LOADGEN" --connect "127.0.0.1:${PORT[$server]}" \
+    taskset -c "$LOAD_CPU" "$LOADGEN" --connect "$TARGET" "${PARAMS[@]}" \
         -d "${DURATION}s" --warmup "${WARMUP}s" --expect 'Hello, World!' --json -q "$@" \
         >"$result" 2>>"$OUT/logs/loadgen.log" &
     local load=$!
@@ -248,13 +306,14 @@ measure() {
         "$((t1 - t0))" "$(getconf CLK_TCK)" "$rps" "$DURATION")
     record "$json" scenario="$scenario" server="$server" run="$run" \
         cpu_us_per_req="$cpu_us" server_core_busy="$(busy_between "$s0" "$s1")" background="\"$BACKGROUND\""
-    printf '   %-9s %-8s run %s: %8.0f req/s  p99 %s us  server %s us/req\n' "$scenario" "$server" "$run" "$rps" \
+    printf '   %-14s %-8s run %s: %8.0f req/s  p99 %s us  server %s us/req\n' "$scenario" "$server" "$run" "$rps" \
         "$(python3 -c 'import json,sys; print(round(json.loads(sys.argv[1])["p99_us"]))' "$json")" "$cpu_us" >&2
 }
 
 # ----- nginx ------------------------------------------------------------
 
 NGINX_PORT=8181
+# nginx_conf UPSTREAM: UPSTREAM is HOST:PORT or unix:/path, as nginx writes it.
 nginx_conf() {
     local upstream=$1 dir="$OUT/nginx"
     mkdir -p "$dir/tmp"
@@ -273,13 +332,14 @@ http {
     uwsgi_temp_path $dir/tmp/uwsgi;
     scgi_temp_path $dir/tmp/scgi;
     upstream app {
-        server 127.0.0.1:$upstream;
+        server $upstream;
         keepalive 32;
     }
     server {
         listen 127.0.0.1:$NGINX_PORT;
         location / {
             include /etc/nginx/fastcgi_params;
+            fastcgi_param SCRIPT_FILENAME $PHP_SCRIPT;
             fastcgi_keep_conn on;
             fastcgi_pass app;
         }
@@ -288,9 +348,11 @@ http {
 EOF
 }
 
+# measure_nginx SCENARIO SERVER RUN: wrk against nginx in front of the
+# server already started at TARGET.
 measure_nginx() {
-    local server=$1 run=$2
-    nginx_conf "${PORT[$server]}"
+    local scenario=$1 server=$2 run=$3
+    nginx_conf "$TARGET"
     taskset -c "$SERVER_CPU" "$NGINX" -p "$OUT/nginx" -c "$OUT/nginx/nginx.conf" >>"$OUT/logs/nginx.log" 2>&1 &
     local nginx_pid=$!
     PIDS+=("$nginx_pid")
@@ -323,9 +385,9 @@ errors += int(non2xx.group(1)) if non2xx else 0
 print(json.dumps({"rps": rps, "p50_us": us(pct["50"]), "p90_us": us(pct["90"]), "p99_us": us(pct["99"]),
                   "errors": errors, "cpu_us_per_req": round(ticks * 1e6 / hz / max(rps * duration, 1), 2)}))
 ' "$out" "$((t1 - t0))" "$(getconf CLK_TCK)" "$DURATION")
-    record "$json" scenario=nginx server="$server" run="$run" server_core_busy="$(busy_between "$s0" "$s1")" \
+    record "$json" scenario="$scenario" server="$server" run="$run" server_core_busy="$(busy_between "$s0" "$s1")" \
         background="\"$BACKGROUND\""
-    printf '   %-9s %-8s run %s: %s\n' nginx "$server" "$run" "$json" >&2
+    printf '   %-14s %-8s run %s: %s\n' "$scenario" "$server" "$run" "$json" >&2
 }
 
 # ----- the run ----------------------------------------------------------
@@ -363,22 +425,33 @@ main() {
 
     for run in $(seq "$RUNS"); do
         # Interleaved, so that every server sees the same machine over time.
-        if wants keepalive || wants keepalive8 || wants newconn || wants mpx; then
-            for server in ours floor libfcgi go; do
-                start "$server" "127.0.0.1:${PORT[$server]}" "${COMMAND[$server]}"
+        if wants keepalive || wants keepalive8 || wants newconn || wants mpx || wants nginx; then
+            for server in ours floor libfcgi php go; do
+                TARGET="127.0.0.1:${PORT[$server]}"
+                # shellcheck disable=SC2046
+                start "$server" "$TARGET" $(server_command "$server" "$TARGET")
                 if wants keepalive; then measure keepalive "$server" "$run" -c 32 -m 1; fi
                 if wants keepalive8; then measure keepalive8 "$server" "$run" -c 8 -m 1; fi
                 if wants newconn; then measure newconn "$server" "$run" -c 32 --no-keep-conn; fi
-                if wants mpx && { [ "$server" = ours ] || [ "$server" = floor ]; }; then
+                # libfcgi answers one request at a time per connection and
+                # refuses a second one in flight.
+                if wants mpx && [ "$server" != libfcgi ]; then
                     measure mpx "$server" "$run" -c 4 -m 16
                 fi
+                if wants nginx; then measure_nginx nginx "$server" "$run"; fi
                 stop "$SERVER_PID"
             done
         fi
-        if wants nginx; then
-            for server in ours floor; do
-                start "$server" "127.0.0.1:${PORT[$server]}" "${COMMAND[$server]}"
-                measure_nginx "$server" "$run"
+        # nginx -> app over a unix socket is the common deployment (PHP-FPM's default).
+        if wants keepalive-unix || wants newconn-unix || wants nginx-unix; then
+            for server in ours floor libfcgi php; do
+                rm -f "$OUT/$server.sock"
+                TARGET="unix:$OUT/$server.sock"
+                # shellcheck disable=SC2046
+                start "$server" "$TARGET" $(server_command "$server" "$TARGET")
+                if wants keepalive-unix; then measure keepalive-unix "$server" "$run" -c 32 -m 1; fi
+                if wants newconn-unix; then measure newconn-unix "$server" "$run" -c 32 --no-keep-conn; fi
+                if wants nginx-unix; then measure_nginx nginx-unix "$server" "$run"; fi
                 stop "$SERVER_PID"
             done
         fi
@@ -416,7 +489,7 @@ main() {
         rm -f "$OUT/echo.sock"
         start echo "unix:$OUT/echo.sock" "$BIN/echo"
         for run in $(seq "$RUNS"); do
-            json=$(taskset -c "$LOAD_CPU" "$LOADGEN" --connect "unix:$OUT/echo.sock" -c 2 \
+            json=$(taskset -c "$LOAD_CPU" "$LOADGEN" --connect "unix:$OUT/echo.sock" -c 2 "${PARAMS[@]}" \
                 -d "${DURATION}s" --warmup "${WARMUP}s" --uri '/?mode=body' --body 1048576 --expect-echo --json -q | tail -n 1)
             record "$json" check=echo_body run="$run"
             tail -n 1 "$OUT/results.jsonl" >&2

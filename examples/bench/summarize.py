@@ -14,11 +14,12 @@ import statistics
 import sys
 from collections import defaultdict
 
-SERVERS = ["ours", "floor", "libfcgi", "go"]
+SERVERS = ["ours", "floor", "libfcgi", "php", "go"]
 NAMES = {
     "ours": "ours (`plaintext`)",
     "floor": "floor (`floor.c`)",
     "libfcgi": "libfcgi, 8 threads",
+    "php": "PHP-FPM, 8 static children",
     "go": "Go `net/http/fcgi`",
 }
 SCENARIOS = [
@@ -27,6 +28,9 @@ SCENARIOS = [
     ("newconn", "new connection per request, 32 at a time"),
     ("mpx", "multiplexed, 4 conns x 16 in flight"),
     ("nginx", "behind nginx (1 worker, keepalive upstream), wrk -c 32"),
+    ("keepalive-unix", "unix socket: keep-alive, 32 conns x 1 in flight"),
+    ("newconn-unix", "unix socket: new connection per request, 32 at a time"),
+    ("nginx-unix", "unix socket: behind nginx (1 worker, keepalive upstream), wrk -c 32"),
 ]
 # (scenario, peer, minimum ratio ours/peer)
 TARGETS = [
@@ -37,6 +41,12 @@ TARGETS = [
     ("newconn", "libfcgi", 1.1),
     ("mpx", "floor", 0.3),
     ("nginx", "floor", 0.95),
+]
+# (scenario, peer): ours must spend no more server CPU per request (issue 18:
+# a new connection no dearer than libfcgi's).
+CPU_TARGETS = [
+    ("newconn", "libfcgi"),
+    ("newconn-unix", "libfcgi"),
 ]
 
 
@@ -160,6 +170,14 @@ def main():
                 note = f" (connections served: ours {served(ours_runs)}, libfcgi {served(lib_runs)})"
             out.append(
                 f"| {scenario}: p99 ≤ libfcgi's | {fmt(ours_p99)} µs vs {fmt(lib_p99)} µs{note} | {'yes' if ours_p99 <= lib_p99 else '**no**'} |"
+            )
+    for scenario, peer in CPU_TARGETS:
+        ours_cpu = med(scenario, "ours", "cpu_us_per_req")
+        peer_cpu = med(scenario, peer, "cpu_us_per_req")
+        if ours_cpu and peer_cpu:
+            out.append(
+                f"| {scenario}: server CPU per request ≤ {peer}'s | {ours_cpu:.1f} µs vs {peer_cpu:.1f} µs | "
+                f"{'yes' if ours_cpu <= peer_cpu else '**no**'} |"
             )
     mpx_errors = sum(r.get("errors", 0) for r in by.get(("mpx", "ours"), []))
     if by.get(("mpx", "ours")):
