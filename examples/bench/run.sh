@@ -4,8 +4,8 @@
 # net/http/fcgi, in one run, on this machine, over TCP and over unix
 # sockets. Results land in target/bench/.
 #
-#   examples/bench/run.sh            # full run: 3 runs per figure, < 10 minutes
-#   examples/bench/run.sh --quick    # 1 short run per figure, < 2 minutes
+#   examples/bench/run.sh            # full run: 3 runs per figure, about 15 minutes
+#   examples/bench/run.sh --quick    # 1 short run per figure, about 3 minutes
 #
 # Options: --runs N, --duration SECONDS,
 # --only "keepalive keepalive8 newconn mpx nginx keepalive-unix newconn-unix
