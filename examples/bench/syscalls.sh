@@ -24,6 +24,10 @@ command -v strace >/dev/null || { echo "syscalls.sh: needs strace (apt-get insta
 # shellcheck source=/dev/null
 source <(sed -n '/^php_fpm_binary()/p; /^declare -A COMMAND/,/^)/p; /^PHP_SCRIPT=/p; /^PARAMS=/p;
     /^php_fpm_config()/,/^}/p; /^server_command()/,/^}/p' "$ROOT/examples/bench/run.sh")
+# As in run.sh: the server on one CPU (so ours runs one worker thread, as
+# in the bench), the load generator on the other.
+LOAD_CPU=${LOAD_CPU:-0}
+SERVER_CPU=${SERVER_CPU:-1}
 declare -A PORT=([ours]=9111 [floor]=9112 [libfcgi]=9113 [php]=9118)
 mkdir -p "$OUT/logs" "$OUT/strace"
 
@@ -46,13 +50,13 @@ count() {
     local file="$OUT/strace/$name-$scenario.txt"
     [[ "$target" == unix:* ]] && rm -f "${target#unix:}"
     # shellcheck disable=SC2046
-    FCGI_BIND=$target strace -c -f -o "$file" $(server_command "$name" "$target") >>"$OUT/logs/strace-$name.log" 2>&1 &
+    FCGI_BIND=$target taskset -c "$SERVER_CPU" strace -c -f -o "$file" $(server_command "$name" "$target") >>"$OUT/logs/strace-$name.log" 2>&1 &
     STRACE_PID=$!
     for _ in $(seq 200); do
         "$BIN/loadgen" --connect "$target" "${PARAMS[@]}" -c 1 -n 1 -q >/dev/null 2>&1 && break
         sleep 0.05
     done
-    "$BIN/loadgen" --connect "$target" "${PARAMS[@]}" -n "$REQUESTS" -d 120s --expect 'Hello, World!' -q "$@" \
+    taskset -c "$LOAD_CPU" "$BIN/loadgen" --connect "$target" "${PARAMS[@]}" -n "$REQUESTS" -d 120s --expect 'Hello, World!' -q "$@" \
         >>"$OUT/logs/strace-loadgen.log" 2>&1 || echo "syscalls.sh: loadgen failed against $name ($scenario)" >&2
     # Once the server (and its pool) is gone, strace prints its summary and exits.
     local server
