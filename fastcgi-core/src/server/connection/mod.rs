@@ -138,12 +138,14 @@ where
     /// Serves the connection until it ends, then closes it without losing
     /// output: see [`close`](Self::close).
     pub(crate) async fn run(mut self) -> Outcome {
+        self.take_spare_read_buffer();
         let outcome = std::future::poll_fn(|cx| self.poll_serve(cx)).await;
         if let Outcome::Protocol(err) = &outcome {
             self.shared.metrics.protocol_error();
             tracing::warn!(error = %err, "closing the connection: protocol error");
         }
         self.close(&outcome).await;
+        self.leave_read_buffer();
         outcome
     }
 
