@@ -22,7 +22,12 @@ where
                 request_id,
                 role,
                 flags,
-            } => return self.begin(request_id, role, flags),
+            } => {
+                if self.draining.is_some() {
+                    self.request_began_while_draining();
+                }
+                return self.begin(request_id, role, flags);
+            }
             Record::GetValues { content } => {
                 self.last_activity = self.now();
                 self.answer_get_values(&content);

@@ -11,6 +11,7 @@
 
 mod close;
 mod dispatch;
+mod drain;
 mod read;
 mod slots;
 mod timers;
@@ -30,6 +31,7 @@ use super::config::ServerConfig;
 use crate::handler::Handler;
 use crate::output::{ConnOutput, RequestKey};
 use crate::protocol::{ProtocolError, RecordDecoder};
+use drain::{IdleWhileDraining, SocketFd};
 use slots::Slot;
 
 /// Poll-loop rounds before yielding to other tasks.
@@ -46,7 +48,7 @@ pub(crate) struct Shared<H> {
 /// Why a connection ended.
 #[derive(Debug)]
 pub(crate) enum Outcome {
-    /// Closed on purpose: KEEP_CONN was clear, or the server shuts down.
+    /// Closed on purpose: KEEP_CONN was clear, or the server drains.
     Done,
     /// The web server closed its side.
     PeerClosed,
@@ -75,6 +77,15 @@ pub(crate) struct Connection<H, IO> {
     close_when_idle: bool,
     shutdown: Pin<Box<dyn Future<Output = ()> + Send>>,
     shutdown_seen: bool,
+    /// When shutdown began, once it has (see `drain.rs`).
+    draining: Option<Instant>,
+    idle_while_draining: IdleWhileDraining,
+    /// The socket under `io`, when it is one (see `drain.rs`).
+    socket: Option<SocketFd>,
+    /// While draining, the next look at what the peer has not
+    /// acknowledged yet.
+    recheck: Option<Pin<Box<Sleep>>>,
+    corked: bool,
     timer: Pin<Box<Sleep>>,
     /// When the connection last did something that keeps it alive: a
     /// request began or ended, or a management record came. The idle
@@ -113,6 +124,11 @@ where
             close_when_idle: false,
             shutdown,
             shutdown_seen: false,
+            draining: None,
+            idle_while_draining: IdleWhileDraining::WaitForFirstRequest,
+            socket: None,
+            recheck: None,
+            corked: false,
             timer: Box::pin(tokio::time::sleep_until(now + shared.config.idle_timeout)),
             last_activity: now,
             last_write: now,
@@ -142,7 +158,7 @@ where
         // watch once per round cost ~700 instructions per request.)
         if !self.shutdown_seen && self.shutdown.as_mut().poll(cx).is_ready() {
             self.shutdown_seen = true;
-            self.close_when_idle = true;
+            self.start_draining();
         }
         for _ in 0..ROUNDS_BEFORE_YIELD {
             let mut progress = false;
@@ -156,6 +172,9 @@ where
 
             progress |= self.poll_requests(cx);
 
+            if self.draining.is_some() && self.slots.is_empty() {
+                self.hold_last_output();
+            }
             match self.poll_output(cx) {
                 Ok(wrote_something) => progress |= wrote_something,
                 Err(err) => return Poll::Ready(Outcome::Io(err)),
@@ -165,7 +184,11 @@ where
                 self.abort_all();
                 return Poll::Ready(Outcome::PeerClosed);
             }
-            if self.close_when_idle && self.slots.is_empty() && self.output_drained() {
+            if self.slots.is_empty()
+                && self.output_drained()
+                && (self.close_when_idle
+                    || (self.draining.is_some() && self.may_close_while_draining(cx)))
+            {
                 return Poll::Ready(Outcome::Done);
             }
             if !progress {
