@@ -3,7 +3,6 @@
 
 use std::future::Future;
 use std::net::SocketAddr;
-use std::os::fd::AsRawFd;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -259,9 +258,8 @@ async fn serve_one<H, IO>(
     _permit: Option<tokio::sync::OwnedSemaphorePermit>,
 ) where
     H: Handler,
-    IO: AsyncRead + AsyncWrite + AsRawFd + Unpin + Send + 'static,
+    IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    let tcp = matches!(peer, Peer::Tcp(_));
     let shutdown = Box::pin(async move { shutdown.wait().await });
     // Everything logged while serving this connection (protocol errors,
     // panics) carries the peer.
@@ -271,7 +269,7 @@ async fn serve_one<H, IO>(
     // Boxed: the task's future is then a few words instead of the whole
     // connection (about 1 KiB), which tokio copies several times while
     // spawning and starting it; one allocation costs less than the copies.
-    let serving = Box::pin(Connection::new(io, shared, shutdown).with_socket(tcp).run());
+    let serving = Box::pin(Connection::new(io, shared, shutdown).run());
     let outcome = tracing::Instrument::instrument(serving, span).await;
     match outcome {
         Outcome::Done | Outcome::PeerClosed | Outcome::IdleTimeout => {

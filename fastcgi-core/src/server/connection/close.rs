@@ -21,13 +21,6 @@ where
     /// socket with unread input makes the kernel send RST, and the web
     /// server can then lose a response it has not read yet.
     pub(super) async fn close(&mut self, outcome: &Outcome) {
-        if matches!(outcome, Outcome::Done) && self.abort_on_close() {
-            // Idle while draining, nothing in flight either way: dropping
-            // the socket now is the close (see `drain.rs`).
-            self.abort_all();
-            self.output.close();
-            return;
-        }
         let config = &self.shared.config;
         let (write_timeout, drain_limit) = (config.write_timeout, config.drain_limit);
         let now = Instant::now();

@@ -23,6 +23,7 @@ where
                 role,
                 flags,
             } => {
+                self.last_request_id = Some(request_id);
                 if self.draining.is_some() {
                     self.request_began_while_draining();
                 }

@@ -31,7 +31,6 @@ use super::config::ServerConfig;
 use crate::handler::Handler;
 use crate::output::{ConnOutput, RequestKey};
 use crate::protocol::{ProtocolError, RecordDecoder};
-use drain::{IdleWhileDraining, SocketFd};
 use slots::Slot;
 
 /// Poll-loop rounds before yielding to other tasks.
@@ -48,7 +47,7 @@ pub(crate) struct Shared<H> {
 /// Why a connection ended.
 #[derive(Debug)]
 pub(crate) enum Outcome {
-    /// Closed on purpose: KEEP_CONN was clear, or the server drains.
+    /// Closed on purpose: KEEP_CONN was clear.
     Done,
     /// The web server closed its side.
     PeerClosed,
@@ -79,13 +78,11 @@ pub(crate) struct Connection<H, IO> {
     shutdown_seen: bool,
     /// When shutdown began, once it has (see `drain.rs`).
     draining: Option<Instant>,
-    idle_while_draining: IdleWhileDraining,
-    /// The socket under `io`, when it is one (see `drain.rs`).
-    socket: Option<SocketFd>,
-    /// While draining, the next look at what the peer has not
-    /// acknowledged yet.
-    recheck: Option<Pin<Box<Sleep>>>,
-    corked: bool,
+    /// While draining: the web server is yet to be told to let the
+    /// connection go.
+    nudge_due: bool,
+    /// The request id of the last BEGIN_REQUEST, if any came.
+    last_request_id: Option<u16>,
     timer: Pin<Box<Sleep>>,
     /// When the connection last did something that keeps it alive: a
     /// request began or ended, or a management record came. The idle
@@ -125,10 +122,8 @@ where
             shutdown,
             shutdown_seen: false,
             draining: None,
-            idle_while_draining: IdleWhileDraining::WaitForFirstRequest,
-            socket: None,
-            recheck: None,
-            corked: false,
+            nudge_due: false,
+            last_request_id: None,
             timer: Box::pin(tokio::time::sleep_until(now + shared.config.idle_timeout)),
             last_activity: now,
             last_write: now,
@@ -172,8 +167,8 @@ where
 
             progress |= self.poll_requests(cx);
 
-            if self.draining.is_some() && self.slots.is_empty() {
-                self.hold_last_output();
+            if self.draining.is_some() {
+                self.nudge_when_idle();
             }
             match self.poll_output(cx) {
                 Ok(wrote_something) => progress |= wrote_something,
@@ -184,11 +179,7 @@ where
                 self.abort_all();
                 return Poll::Ready(Outcome::PeerClosed);
             }
-            if self.slots.is_empty()
-                && self.output_drained()
-                && (self.close_when_idle
-                    || (self.draining.is_some() && self.may_close_while_draining(cx)))
-            {
+            if self.close_when_idle && self.slots.is_empty() && self.output_drained() {
                 return Poll::Ready(Outcome::Done);
             }
             if !progress {

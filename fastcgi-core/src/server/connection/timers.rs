@@ -43,7 +43,7 @@ where
                     idle_since + config.idle_timeout,
                     Expiry::Close(|| Outcome::IdleTimeout),
                 );
-                if let Some(deadline) = self.first_request_deadline() {
+                if let Some(deadline) = self.drain_deadline(idle_since) {
                     consider(deadline, Expiry::Close(|| Outcome::IdleTimeout));
                 }
             }
