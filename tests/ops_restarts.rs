@@ -6,6 +6,8 @@
 //! - a hand-over on one port shared with `SO_REUSEPORT`, and one on one
 //!   unix socket path (`examples/deploy/nginx-one-address.conf`, a single
 //!   `server` line: nginx has nowhere else to send a request);
+//! - the same `SO_REUSEPORT` hand-over behind Apache (`enablereuse=on
+//!   ttl=1`, `examples/deploy/apache.conf`);
 //! - connections opened at the moment of SIGTERM, straight to the app.
 //!
 //! Each scenario is a few seconds of load, bounded, on loopback only, and
@@ -311,6 +313,63 @@ fn unix_socket_hand_over_on_one_path_fails_no_get_or_post() {
     let load = finish_load(wrk);
     assert_nothing_failed("unix socket hand-over", &load, &exits, &run_dir);
     drop(current);
+    let _ = std::fs::remove_dir_all(run_dir);
+}
+
+#[test]
+fn reuseport_hand_over_behind_apache_fails_no_get_or_post() {
+    let Some(apache_bin) = locate(WebServer::Apache).unwrap() else {
+        return;
+    };
+    if tools().is_none() {
+        return;
+    }
+    let (port, http) = (free_port(), free_port());
+    let (run_dir, conf) =
+        servers::apache_conf("restart-apache", &format!("127.0.0.1:{port}"), http).unwrap();
+    let env = [
+        ("FCGI_BIND", format!("127.0.0.1:{port}")),
+        ("FCGI_REUSEPORT", "1".to_owned()),
+    ];
+    let mut current = start_app(&env);
+    wait_for("the first instance", || listeners(port) == 1);
+    let apache = ChildGuard(
+        Command::new(apache_bin)
+            .arg("-f")
+            .arg(&conf)
+            .arg("-DFOREGROUND")
+            .current_dir(&run_dir)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    wait_for("Apache listening", || connects(http));
+
+    let wrk = start_load(&run_dir, http);
+    std::thread::sleep(Duration::from_secs(1));
+    let mut exits = Vec::new();
+    for _ in 0..2 {
+        let next = start_app(&env);
+        wait_for("the new instance on the shared port", || {
+            listeners(port) == 2
+        });
+        exits.push(stop(std::mem::replace(&mut current, next)));
+        std::thread::sleep(Duration::from_millis(1200));
+    }
+    let load = finish_load(wrk);
+    // Apache's workers outlive a kill of the parent: stop it the way it
+    // is meant to stop, which stops them, then wait for it.
+    let mut apache = apache;
+    webserver::process::signal(apache.0.id(), "TERM");
+    wait_for("Apache to stop", || apache.0.try_wait().unwrap().is_some());
+    assert_nothing_failed(
+        "SO_REUSEPORT hand-over behind Apache",
+        &load,
+        &exits,
+        &run_dir,
+    );
     let _ = std::fs::remove_dir_all(run_dir);
 }
 

@@ -163,6 +163,17 @@ pub fn nginx_one_address(run_dir: &Path, app: &str, http_port: u16) -> Result<Pa
     write_recipe("nginx-one-address.conf", run_dir, &vars)
 }
 
+/// Writes the recipe `examples/deploy/apache.conf` into a fresh run
+/// directory named `name`: Apache on 127.0.0.1:`http_port` in front of the
+/// app at `app` (TCP). Returns the run directory and the config file.
+pub fn apache_conf(name: &str, app: &str, http_port: u16) -> Result<(PathBuf, PathBuf), String> {
+    let dir = run_dir(name)?;
+    let mut vars = base_vars(&dir, http_port);
+    vars.push(("APP_ADDR", app.to_owned()));
+    let conf = write_recipe("apache.conf", &dir, &vars)?;
+    Ok((dir, conf))
+}
+
 /// lighttpd, which starts the app itself with its listening socket on fd 0
 /// (`examples/deploy/lighttpd.conf`).
 pub async fn lighttpd() -> Result<Option<Deployment>, String> {

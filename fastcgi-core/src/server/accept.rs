@@ -258,7 +258,7 @@ async fn serve_one<H, IO>(
     _permit: Option<tokio::sync::OwnedSemaphorePermit>,
 ) where
     H: Handler,
-    IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    IO: AsyncRead + AsyncWrite + std::os::fd::AsRawFd + Unpin + Send + 'static,
 {
     let shutdown = Box::pin(async move { shutdown.wait().await });
     // Everything logged while serving this connection (protocol errors,
@@ -269,7 +269,11 @@ async fn serve_one<H, IO>(
     // Boxed: the task's future is then a few words instead of the whole
     // connection (about 1 KiB), which tokio copies several times while
     // spawning and starting it; one allocation costs less than the copies.
-    let serving = Box::pin(Connection::new(io, shared, shutdown).run());
+    let mut connection = Connection::new(io, shared, shutdown);
+    if let Peer::Tcp(_) = peer {
+        connection = connection.on_tcp();
+    }
+    let serving = Box::pin(connection.run());
     let outcome = tracing::Instrument::instrument(serving, span).await;
     match outcome {
         Outcome::Done | Outcome::PeerClosed | Outcome::IdleTimeout => {

@@ -27,6 +27,11 @@
 //!   ignores); it is the one record sent outside a request, and the only
 //!   way the protocol leaves to say "do not reuse this connection" without
 //!   a window;
+//! - a web server that sends another request after the record (Apache
+//!   does: it reuses a pooled connection without reading what waits on
+//!   it) gets it served, then the connection closed right after its
+//!   END_REQUEST, nothing following: Apache reads end-of-file when it
+//!   looks at the connection before reusing it, and opens a new one;
 //! - a connection the web server neither uses nor closes within
 //!   [`DRAIN_LINGER`] of its last output is closed by the application.
 //!   nginx never gets there. Apache (`enablereuse=on`) does not look at
@@ -38,6 +43,7 @@
 //! - a request without FCGI_KEEP_CONN closes its connection after its
 //!   END_REQUEST, as always: the web server does not reuse it.
 
+use std::os::fd::{AsRawFd, BorrowedFd};
 use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncWrite};
@@ -59,6 +65,36 @@ where
     H: Handler,
     IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
+    /// Tells the connection that it serves a TCP socket, so that draining
+    /// can hold its last output back until the FIN can go with it
+    /// ([`hold_last_output`](Self::hold_last_output)).
+    pub(crate) fn on_tcp(mut self) -> Self
+    where
+        IO: AsRawFd,
+    {
+        self.tcp_fd = Some(self.io.as_raw_fd());
+        self
+    }
+
+    /// While draining, before writing output after which the connection
+    /// closes: on TCP, holds it in the kernel (`TCP_CORK`) until the
+    /// half-close, whose FIN then leaves in the same segment. A web server
+    /// that reads the END_REQUEST reads the end of the connection with it,
+    /// so it never reuses the connection.
+    pub(super) fn hold_last_output(&mut self) {
+        if self.corked || self.draining.is_none() {
+            return;
+        }
+        if let Some(fd) = self.tcp_fd {
+            self.corked = true;
+            // SAFETY: `fd` is the descriptor of `self.io` (taken from it in
+            // `on_tcp`), which is open as long as the connection lives;
+            // the borrow ends with this statement.
+            let socket = unsafe { BorrowedFd::borrow_raw(fd) };
+            let _ = socket2::SockRef::from(&socket).set_tcp_cork(true);
+        }
+    }
+
     /// Shutdown began: see the module docs.
     pub(super) fn start_draining(&mut self) {
         self.draining = Some(self.now());
@@ -68,9 +104,18 @@ where
     }
 
     /// A request began while draining: the web server hears it should let
-    /// the connection go once it has nothing in flight again.
+    /// the connection go once it has nothing in flight again; or, if it
+    /// was told already and sent a request anyway (Apache reuses a pooled
+    /// connection without reading what waits on it), the connection
+    /// closes after this request, with nothing after its END_REQUEST: the
+    /// web server then reads end-of-file when it looks at the connection
+    /// before reusing it.
     pub(super) fn request_began_while_draining(&mut self) {
-        self.nudge_due = true;
+        if self.nudged {
+            self.close_when_idle = true;
+        } else {
+            self.nudge_due = true;
+        }
     }
 
     /// While draining, with nothing in flight: tells the web server to
@@ -82,6 +127,7 @@ where
             return;
         }
         self.nudge_due = false;
+        self.nudged = true;
         if let Some(id) = self.last_request_id {
             self.output
                 .append_unchecked(|buf| protocol::encode_stream_end(buf, StreamType::Stderr, id));

@@ -81,6 +81,11 @@ pub(crate) struct Connection<H, IO> {
     /// While draining: the web server is yet to be told to let the
     /// connection go.
     nudge_due: bool,
+    /// While draining: the web server was told (see `drain.rs`).
+    nudged: bool,
+    /// The socket's descriptor, when it is TCP (see `drain.rs`).
+    tcp_fd: Option<std::os::fd::RawFd>,
+    corked: bool,
     /// The request id of the last BEGIN_REQUEST, if any came.
     last_request_id: Option<u16>,
     timer: Pin<Box<Sleep>>,
@@ -123,6 +128,9 @@ where
             shutdown_seen: false,
             draining: None,
             nudge_due: false,
+            nudged: false,
+            tcp_fd: None,
+            corked: false,
             last_request_id: None,
             timer: Box::pin(tokio::time::sleep_until(now + shared.config.idle_timeout)),
             last_activity: now,
@@ -168,6 +176,9 @@ where
             progress |= self.poll_requests(cx);
 
             if self.draining.is_some() {
+                if self.close_when_idle && self.slots.is_empty() {
+                    self.hold_last_output();
+                }
                 self.nudge_when_idle();
             }
             match self.poll_output(cx) {
