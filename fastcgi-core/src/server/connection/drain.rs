@@ -30,8 +30,11 @@
 //! - a web server that sends another request after the record (Apache
 //!   does: it reuses a pooled connection without reading what waits on
 //!   it) gets it served, then the connection closed right after its
-//!   END_REQUEST, nothing following: Apache reads end-of-file when it
-//!   looks at the connection before reusing it, and opens a new one;
+//!   END_REQUEST, nothing following, on TCP with the FIN in the same
+//!   segment ([`hold_last_output`](Connection::hold_last_output)): Apache
+//!   reads end-of-file when it looks at the connection before reusing it,
+//!   and opens a new one; so does nginx, had it picked the connection as
+//!   the record arrived;
 //! - a connection the web server neither uses nor closes within
 //!   [`DRAIN_LINGER`] of its last output is closed by the application.
 //!   nginx never gets there. Apache (`enablereuse=on`) does not look at
@@ -41,7 +44,8 @@
 //!   before the listener closed: the web server's request is on its way)
 //!   waits for it, at most [`DRAIN_LINGER`], and is served the same way;
 //! - a request without FCGI_KEEP_CONN closes its connection after its
-//!   END_REQUEST, as always: the web server does not reuse it.
+//!   END_REQUEST, as always (the FIN with it, on TCP): the web server does
+//!   not reuse it.
 
 use std::os::fd::{AsRawFd, BorrowedFd};
 use std::time::Duration;
