@@ -29,12 +29,15 @@
 //!   a window;
 //! - a web server that sends another request after the record (Apache
 //!   does: it reuses a pooled connection without reading what waits on
-//!   it) gets it served, then the connection closed right after its
-//!   END_REQUEST, nothing following, on TCP with the FIN in the same
-//!   segment ([`hold_last_output`](Connection::hold_last_output)): Apache
-//!   reads end-of-file when it looks at the connection before reusing it,
-//!   and opens a new one; so does nginx, had it picked the connection as
-//!   the record arrived;
+//!   it) gets it served; on TCP the connection then closes right after
+//!   its END_REQUEST, nothing following, the FIN in the same segment
+//!   ([`hold_last_output`](Connection::hold_last_output)): Apache reads
+//!   end-of-file when it looks at the connection before reusing it, and
+//!   opens a new one; so does nginx, had it picked the connection as the
+//!   record arrived. On a unix socket, where the END_REQUEST and the end
+//!   of the connection cannot arrive at once, the record follows again
+//!   instead (Apache over a unix socket then keeps the old instance busy
+//!   until it leaves the connection idle);
 //! - a connection the web server neither uses nor closes within
 //!   [`DRAIN_LINGER`] of its last output is closed by the application.
 //!   nginx never gets there. Apache (`enablereuse=on`) does not look at
@@ -110,12 +113,13 @@ where
     /// A request began while draining: the web server hears it should let
     /// the connection go once it has nothing in flight again; or, if it
     /// was told already and sent a request anyway (Apache reuses a pooled
-    /// connection without reading what waits on it), the connection
-    /// closes after this request, with nothing after its END_REQUEST: the
-    /// web server then reads end-of-file when it looks at the connection
-    /// before reusing it.
+    /// connection without reading what waits on it), a TCP connection
+    /// closes after this request, the FIN in the same segment as its
+    /// END_REQUEST: the web server reads end-of-file with the response.
+    /// A unix socket cannot send the two at once, and a web server could
+    /// reuse the connection between them: it is told again instead.
     pub(super) fn request_began_while_draining(&mut self) {
-        if self.nudged {
+        if self.nudged && self.tcp_fd.is_some() {
             self.close_when_idle = true;
         } else {
             self.nudge_due = true;
