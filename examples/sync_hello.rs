@@ -11,9 +11,15 @@ use std::io::Write;
 use fastcgi::prelude::*;
 
 /// Reads the body with `std::io::Read` and writes the response with
-/// `std::io::Write`, simple-fastcgi's `read()` and `write()`.
+/// `std::io::Write`, simple-fastcgi's `read()`, `write()` and
+/// `write_err()`: a plain fn takes the blocking `BlockingBody` and
+/// `BlockingWriter`, whose methods block instead of returning futures.
 #[fcgi_handler]
-fn sync_hello(environ: Environ, mut body: Body, mut out: ResponseWriter) -> std::io::Result<()> {
+fn sync_hello(
+    environ: Environ,
+    mut out: BlockingWriter,
+    mut body: BlockingBody,
+) -> std::io::Result<()> {
     // Counted as it is read, never held whole: a body of any size costs
     // the copy buffer.
     let received = std::io::copy(&mut body, &mut std::io::sink())?;
@@ -24,8 +30,8 @@ fn sync_hello(environ: Environ, mut body: Body, mut out: ResponseWriter) -> std:
     )?;
     writeln!(out, "Hello from a blocking handler: {method}")?;
     writeln!(out, "you sent {received} bytes")?;
-    // `Write::flush` blocks; the writer's inherent `flush` is the async one.
-    Write::flush(&mut out)
+    out.flush()?;
+    out.write_err(b"sync_hello answered\n")
 }
 
 #[tokio::main]

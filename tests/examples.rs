@@ -104,6 +104,12 @@ async fn sync_hello_reads_and_writes_with_std_io() {
     assert!(text.starts_with("Status: 200 OK"), "{text}");
     assert!(text.contains("blocking handler: POST"), "{text}");
     assert!(text.contains("you sent 12 bytes"), "{text}");
+    // The blocking `write_err` reached the web server's error log.
+    assert!(
+        String::from_utf8_lossy(&response.stderr).contains("sync_hello answered"),
+        "{:?}",
+        response.stderr
+    );
 }
 
 #[tokio::test]

@@ -79,10 +79,11 @@ async fn take_query(Query(page): Query<Page>) -> String {
 async fn query_parses_or_answers_400() -> Result<(), fastcgi::client::ClientError> {
     let client = TestClient::new(take_query);
     assert_eq!(client.get("/?page=3").await?.text(), "page 3");
+    // The field at fault is named, as axum does.
     assert_rejected(
         &client.get("/?page=three").await?,
         400,
-        "invalid query string",
+        "invalid query string: page: invalid digit found in string",
     );
     assert_rejected(&client.get("/").await?, 400, "missing field `page`");
     Ok(())
@@ -154,6 +155,11 @@ async fn take_by_name(http_x_count: u32, remote_addr: std::net::IpAddr) -> Strin
     format!("{http_x_count} from {remote_addr}")
 }
 
+#[fcgi_handler]
+async fn take_redirect_status(#[fcgi(name = "SSL_PROTOCOL")] tls: String) -> String {
+    tls
+}
+
 #[tokio::test]
 async fn meta_variables_by_name_parse_or_answer_400_or_500()
 -> Result<(), fastcgi::client::ClientError> {
@@ -173,9 +179,16 @@ async fn meta_variables_by_name_parse_or_answer_400_or_500()
         .param("REMOTE_ADDR", "nowhere")
         .await?;
     assert_rejected(&bad_server, 500, "REMOTE_ADDR");
-    // A required variable nobody sent is a configuration matter (make the
-    // argument an Option to accept its absence): 500.
-    assert_rejected(&client.get("/").await?, 500, "did not send it");
+    // A required header the client did not send: 400, naming the header.
+    assert_rejected(
+        &client.get("/").await?,
+        400,
+        "no `X-Count` header (HTTP_X_COUNT)",
+    );
+    // A required variable only the web server sets is a configuration
+    // matter (make the argument an Option to accept its absence): 500.
+    let no_redirect_status = TestClient::new(take_redirect_status).get("/").await?;
+    assert_rejected(&no_redirect_status, 500, "fastcgi_param SSL_PROTOCOL");
     Ok(())
 }
 
@@ -204,12 +217,13 @@ async fn a_stream_taken_twice_is_a_500() {
     let mut request = Request::new(RequestParts::new(Environ::default()), Body::empty());
     let _first = request.take_body();
     let body = Body::from_request(&mut request).await.expect_err("taken");
-    assert_eq!(body.status(), 500);
+    assert_eq!(body.what(), "body");
+    assert_eq!(body.into_response().status(), 500);
     let _writer = ResponseWriter::from_request(&mut request).await;
     let writer = ResponseWriter::from_request(&mut request)
         .await
         .expect_err("taken");
-    assert_eq!(writer.status(), 500);
+    assert_eq!(writer.into_response().status(), 500);
 }
 
 #[fcgi_handler]
@@ -266,7 +280,7 @@ async fn take_json(Json(login): Json<Login>) -> String {
 }
 
 #[tokio::test]
-async fn json_parses_or_answers_415_400_or_413() -> Result<(), fastcgi::client::ClientError> {
+async fn json_parses_or_answers_415_400_422_or_413() -> Result<(), fastcgi::client::ClientError> {
     let client = TestClient::new(take_json);
     let ok = client
         .post("/", "application/json", r#"{"user":"ann"}"#)
@@ -285,12 +299,19 @@ async fn json_parses_or_answers_415_400_or_413() -> Result<(), fastcgi::client::
         415,
         "application/json",
     );
+    // JSON of the wrong shape: 422 (as in axum).
     assert_rejected(
         &client
             .post("/", "application/json", r#"{"name":1}"#)
             .await?,
+        422,
+        "missing field `user`",
+    );
+    // Not JSON at all: 400, with where it breaks.
+    assert_rejected(
+        &client.post("/", "application/json", "{\"user\":").await?,
         400,
-        "invalid JSON body",
+        "not valid JSON: EOF while parsing a value at line 1 column 8",
     );
     let over = client
         .post("/", "application/json", vec![b' '; DEFAULT_BODY_LIMIT + 1])
@@ -305,7 +326,7 @@ async fn take_form(Form(login): Form<Login>) -> String {
 }
 
 #[tokio::test]
-async fn form_parses_or_answers_415_400_or_413() -> Result<(), fastcgi::client::ClientError> {
+async fn form_parses_or_answers_415_422_or_413() -> Result<(), fastcgi::client::ClientError> {
     let client = TestClient::new(take_form);
     let ok = client
         .post("/", "application/x-www-form-urlencoded", "user=ann+lee")
@@ -328,8 +349,8 @@ async fn form_parses_or_answers_415_400_or_413() -> Result<(), fastcgi::client::
         &client
             .post("/", "application/x-www-form-urlencoded", "name=ann")
             .await?,
-        400,
-        "invalid form body",
+        422,
+        "invalid form body: missing field `user`",
     );
     let over = client
         .post(

@@ -131,8 +131,14 @@ const CALLS: &[Call] = &[
         body: Some(("application/json", r#"{"name":"  "}"#)),
         ..call("POST", "/items", "/items", 422)
     },
+    // JSON of the wrong shape (the rejection names the field), then not
+    // JSON at all.
     Call {
         body: Some(("application/json", r#"{"tags":[]}"#)),
+        ..call("POST", "/items", "/items", 422)
+    },
+    Call {
+        body: Some(("application/json", r#"{"name":"#)),
         ..call("POST", "/items", "/items", 400)
     },
     Call {
@@ -242,7 +248,7 @@ async fn every_documented_operation_answers_as_documented() {
     assert!(valid, "real responses do not match the document:\n{errors}");
 
     // The same check, on an answer the document does not allow, fails.
-    let mut wrong = exchanges[9].clone();
+    let mut wrong = exchanges[10].clone();
     assert_eq!(wrong["status"], 200);
     wrong["body"] = json!(r#"{"id":"one","name":"pen"}"#);
     let (valid, errors) = check("wrong-exchange", &document, Some(&json!([wrong])));

@@ -181,7 +181,7 @@ fn queries_headers_bodies_and_responses_come_from_the_types() {
     );
     assert!(add["responses"]["default"].is_null());
     assert_eq!(add["responses"]["409"]["description"], "The note exists");
-    for rejection in ["400", "413", "415"] {
+    for rejection in ["400", "413", "415", "422"] {
         assert!(
             add["responses"][rejection].is_object(),
             "{rejection} missing"

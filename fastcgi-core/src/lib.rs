@@ -33,6 +33,7 @@
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+pub mod access_log;
 mod blocking;
 mod body_stream;
 mod cgi;
@@ -42,6 +43,7 @@ pub mod client;
 pub mod dev;
 mod error;
 pub mod extract;
+pub mod file;
 pub mod handler;
 mod io_error;
 pub mod log;

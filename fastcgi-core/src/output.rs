@@ -76,6 +76,18 @@ struct ActiveRequest {
     /// Something was written on the request's STDERR: that stream then
     /// needs its empty end record before END_REQUEST.
     stderr_started: bool,
+    /// What the access log says about the response.
+    sent: Sent,
+}
+
+/// What a request's response was, for the access log: its status as its
+/// head gave it (0 for a CGI document written by hand through the
+/// writer, which the access log shows as 200, CGI's default), and its
+/// body bytes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Sent {
+    pub(crate) status: u16,
+    pub(crate) body_bytes: u64,
 }
 
 impl ConnOutput {
@@ -112,6 +124,43 @@ impl ConnOutput {
         stream: StreamType,
         encode: impl FnOnce(&mut BytesMut),
     ) -> Result<u64, OutputClosed> {
+        self.append_for(key, encode, |active| match stream {
+            StreamType::Stdout => active.stdout_started = true,
+            StreamType::Stderr => active.stderr_started = true,
+            // Streams the web server sends: the application never does.
+            StreamType::Params | StreamType::Stdin | StreamType::Data => {}
+        })
+    }
+
+    /// [`append`](Self::append) on STDOUT, noting the response's status
+    /// (when this is its head) and `body_len` bytes of its body for the
+    /// access log.
+    pub(crate) fn append_response(
+        &self,
+        key: RequestKey,
+        status: Option<u16>,
+        body_len: usize,
+        encode: impl FnOnce(&mut BytesMut),
+    ) -> Result<u64, OutputClosed> {
+        self.append_for(key, encode, |active| {
+            active.stdout_started = true;
+            if let Some(status) = status {
+                active.sent.status = status;
+            }
+            active.sent.body_bytes += body_len as u64;
+        })
+    }
+
+    /// Appends what `encode` produces for the request `key`, after `note`
+    /// has recorded it on the request, unless the connection closed or the
+    /// request ended. One lock for both.
+    #[inline]
+    fn append_for(
+        &self,
+        key: RequestKey,
+        encode: impl FnOnce(&mut BytesMut),
+        note: impl FnOnce(&mut ActiveRequest),
+    ) -> Result<u64, OutputClosed> {
         let mut state = self.lock();
         if state.closed {
             return Err(OutputClosed::Connection);
@@ -119,12 +168,7 @@ impl ConnOutput {
         let Some(active) = state.active.iter_mut().find(|a| a.key == key) else {
             return Err(OutputClosed::RequestEnded);
         };
-        match stream {
-            StreamType::Stdout => active.stdout_started = true,
-            StreamType::Stderr => active.stderr_started = true,
-            // Streams the web server sends: the application never does.
-            StreamType::Params | StreamType::Stdin | StreamType::Data => {}
-        }
+        note(active);
         Ok(state.push(self.conn_polling(), encode))
     }
 
@@ -147,7 +191,19 @@ impl ConnOutput {
             key,
             stdout_started: false,
             stderr_started: false,
+            sent: Sent::default(),
         });
+    }
+
+    /// Ready once `key` has ended (its END_REQUEST appended) or the
+    /// connection closed; checked again at each write of the connection.
+    pub(crate) fn poll_ended(&self, cx: &mut Context<'_>, key: RequestKey) -> Poll<()> {
+        let mut state = self.lock();
+        if state.closed || !state.active.iter().any(|a| a.key == key) {
+            return Poll::Ready(());
+        }
+        register(&mut state.waiters, cx.waker());
+        Poll::Pending
     }
 
     /// Whether anything was written on `key`'s STDOUT.
@@ -161,22 +217,21 @@ impl ConnOutput {
     /// Appends the request's final records (`encode`: end of streams and
     /// END_REQUEST; its second argument says whether STDERR was written,
     /// so that stream needs ending too) and stops it from writing, in one
-    /// step, so exactly one END_REQUEST is ever sent. Returns false
-    /// (appending nothing) when the request had already ended.
+    /// step, so exactly one END_REQUEST is ever sent. Returns what the
+    /// response was, or `None` (appending nothing) when the request had
+    /// already ended.
     pub(crate) fn end_request(
         &self,
         key: RequestKey,
         encode: impl FnOnce(&mut BytesMut, bool),
-    ) -> bool {
+    ) -> Option<Sent> {
         let mut state = self.lock();
-        let Some(index) = state.active.iter().position(|a| a.key == key) else {
-            return false;
-        };
+        let index = state.active.iter().position(|a| a.key == key)?;
         let ended = state.active.swap_remove(index);
         if !state.closed {
             state.push(self.conn_polling(), |buf| encode(buf, ended.stderr_started));
         }
-        true
+        Some(ended.sent)
     }
 
     /// Ready once the buffered output is below the high-water mark, so a

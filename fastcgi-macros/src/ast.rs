@@ -27,6 +27,18 @@ pub(crate) struct Arg<'a> {
     pub(crate) ty: &'a Type,
     pub(crate) attrs: &'a [Attribute],
     pub(crate) source: Source,
+    pub(crate) position: Position,
+}
+
+/// Where an argument stands, which decides whether it may read the body:
+/// the body can be read once, by the last argument (checked by type, in
+/// `expand`, since only rustc knows which types read it).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Position {
+    /// Another argument follows: it must leave the body alone.
+    BeforeLast,
+    /// The last argument: it may read the body.
+    Last,
 }
 
 /// How an argument is taken from the request.
@@ -45,10 +57,16 @@ impl<'a> Handler<'a> {
     pub(crate) fn from_syn(item: &'a ItemFn, attr: HandlerAttr, errors: &mut Errors) -> Self {
         let mut receiver = None;
         let mut args = Vec::new();
-        for input in &item.sig.inputs {
+        let count = item.sig.inputs.len();
+        for (index, input) in item.sig.inputs.iter().enumerate() {
+            let position = if index + 1 == count {
+                Position::Last
+            } else {
+                Position::BeforeLast
+            };
             match input {
                 FnArg::Receiver(r) => receiver = Some(r),
-                FnArg::Typed(typed) => args.push(Arg::from_syn(typed, errors)),
+                FnArg::Typed(typed) => args.push(Arg::from_syn(typed, position, errors)),
             }
         }
         Handler {
@@ -67,7 +85,7 @@ impl<'a> Handler<'a> {
 }
 
 impl<'a> Arg<'a> {
-    fn from_syn(typed: &'a PatType, errors: &mut Errors) -> Self {
+    fn from_syn(typed: &'a PatType, position: Position, errors: &mut Errors) -> Self {
         let param = attr::param_attr(&typed.attrs, errors);
         let source = match (param.name, &*typed.pat) {
             (Some(name), _) => Source::Named {
@@ -85,6 +103,7 @@ impl<'a> Arg<'a> {
             ty: &typed.ty,
             attrs: &typed.attrs,
             source,
+            position,
         }
     }
 }

@@ -14,7 +14,7 @@ use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{Attribute, FnArg, Ident, LitStr, ReturnType, Type};
 
-use crate::ast::{Handler, Source};
+use crate::ast::{Handler, Position, Source};
 use crate::attr;
 
 /// The code that replaces the annotated fn.
@@ -147,7 +147,14 @@ fn call_fn(handler: &Handler<'_>) -> TokenStream {
     let krate_at_output = respan(&handler.krate, output_span);
     let bindings_at_output = bindings.iter().map(|b| relocate(b, output_span));
     let value = if handler.is_async() {
-        quote_spanned!(output_span=> #name::handle(#(#bindings_at_output),*).await)
+        // Checked for `Send` here, at the fn's name, with advice, before
+        // rustc checks `call`'s future and says less. (rustc then reports
+        // one of the two errors only: checking the future plainly as well,
+        // even in an item of its own, does not bring back its notes on
+        // which value is held across which `.await`.)
+        quote_spanned! {span=>
+            #krate::__private::advise_send(#name::handle(#(#bindings_at_output),*)).await
+        }
     } else if bindings.is_empty() {
         quote_spanned!(output_span=> #krate_at_output::__private::run_blocking(#name::handle).await)
     } else {
@@ -191,7 +198,22 @@ fn extraction(handler: &Handler<'_>, arg: &crate::ast::Arg<'_>, binding: &Ident)
             quote_spanned!(span=> #krate::__private::extract_by_type::<_, #ty>(&mut #request))
         }
     };
+    // Only the last argument may read the body; rustc knows which types do.
+    let leaves_the_body = match arg.position {
+        Position::BeforeLast => {
+            quote_spanned!(span=> #krate::__private::leaves_the_body::<_, #ty>();)
+        }
+        Position::Last => TokenStream::new(),
+    };
+    // A plain fn gets blocking streams, whose methods return no futures.
+    let usable_in_plain_fn = if handler.is_async() {
+        TokenStream::new()
+    } else {
+        quote_spanned!(span=> #krate::__private::usable_in_plain_fn::<_, #ty>();)
+    };
     quote_spanned! {span=>
+        #leaves_the_body
+        #usable_in_plain_fn
         let #binding = match #extract.await {
             ::core::result::Result::Ok(#value) => #value,
             ::core::result::Result::Err(#rejection) => return #rejection,

@@ -68,13 +68,21 @@ use crate::errors::Errors;
 /// - **by type**, when its type is an extractor: `Environ`, `Query<T>`,
 ///   `State<T>`, `AbortSignal`, `RequestParts` (which read the params only),
 ///   or `Body`, `Bytes`, `Vec<u8>`, `Text`, `Json<T>`, `Form<T>`, `Data`,
-///   `ResponseWriter`, `Request` (which consume the body or the request:
-///   one of them per handler, best last);
+///   `ResponseWriter`, `Request` (which consume a stream or the request).
+///   At most one argument reads the body (`Body`, `Bytes`, `Vec<u8>`,
+///   `Text`, `Json<T>`, `Form<T>`, `Request`), and it is the last: a
+///   compile error on the argument says so otherwise. `ResponseWriter` and
+///   `Data` leave the body alone and may come anywhere;
 /// - **by name** otherwise: `document_root: PathBuf` is the CGI
 ///   meta-variable `DOCUMENT_ROOT`, parsed with `FromStr`; `Option<T>`
 ///   makes it optional. A missing value answers 500 and logs the reason on
-///   FCGI_STDERR; an unparsable one answers 400 when the client chose it
+///   FCGI_STDERR (400 for a request header, `HTTP_*`, which the client did
+///   not send); an unparsable one answers 400 when the client chose it
 ///   (`HTTP_*`, `QUERY_STRING`...), else 500.
+/// - Any argument, by type or by name, may be `Option<T>` (`None` instead
+///   of the rejection) or `Result<T, Rejection>` (the rejection, for the
+///   handler to answer as it likes: `Result<Json<T>, JsonRejection>`,
+///   `Result<IpAddr, MetaVarRejection>`).
 /// - The name is the argument's, upper-cased, without a raw identifier's
 ///   `r#` (`r#type` reads `TYPE`) or leading underscores (`_remote_addr`, an
 ///   argument the body does not use, still reads `REMOTE_ADDR`).
@@ -133,9 +141,12 @@ use crate::errors::Errors;
 /// read by name; an argument type that is neither an extractor nor
 /// parsable; a return type that is not `IntoResponse`; a plain fn whose
 /// return type is not `Send`, or an async one that holds something not
-/// `Send` across an `.await`; unknown or malformed attribute arguments.
-/// With an error, the fn is left as written (without its `#[fcgi]`
-/// attributes), so that the rest of the code still type-checks.
+/// `Send` across an `.await` (the message names the usual causes and
+/// fixes); a plain fn that uses `.await`; a body extractor that is not the
+/// last argument; `Body` or `ResponseWriter` in a plain fn; unknown or
+/// malformed attribute arguments. With an error, the fn still becomes its
+/// unit struct, with `handle` as written and a `Handler` impl, so that
+/// code serving it or calling `handle` adds no errors of its own.
 ///
 /// [`Handler`]: https://docs.rs/fastcgi-rs/latest/fastcgi/handler/trait.Handler.html
 #[proc_macro_attribute]
@@ -170,6 +181,6 @@ fn fcgi_handler2(
     valid::check(&handler, &mut errors);
     match errors.finish() {
         Ok(()) => expand::handler(&handler),
-        Err(error) => fallback::expand(input, &error),
+        Err(error) => fallback::handler(&handler, &error),
     }
 }

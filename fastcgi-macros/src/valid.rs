@@ -17,6 +17,14 @@ use crate::errors::Errors;
 /// Records everything wrong with `handler`.
 pub(crate) fn check(handler: &Handler<'_>, errors: &mut Errors) {
     check_signature(handler, errors);
+    if !handler.is_async() {
+        for (dot, await_token) in awaits(handler.item.block.to_token_stream()) {
+            errors.spanned(
+                quote!(#dot #await_token),
+                "`.await` in a plain `fn`: only an `async fn` can await; make the handler an `async fn` (it then runs on the server's worker threads), or keep it plain, on the blocking pool, and call blocking APIs instead (`BlockingBody`'s `std::io::Read`, `BlockingWriter`'s `std::io::Write`)",
+            );
+        }
+    }
     for arg in &handler.args {
         check_arg(arg, errors);
         check_binding_names(arg.pat, &handler.item.sig.ident, errors);
@@ -24,6 +32,43 @@ pub(crate) fn check(handler: &Handler<'_>, errors: &mut Errors) {
     if let ReturnType::Type(_, ty) = &handler.item.sig.output {
         check_return(ty, errors);
     }
+}
+
+/// The `.await`s of a plain fn's body that make it need to be async: those
+/// outside async blocks, async closures and nested items, which await on
+/// their own.
+pub(crate) fn awaits(tokens: TokenStream) -> Vec<(proc_macro2::Punct, Ident)> {
+    use proc_macro2::{Delimiter, TokenTree};
+    let mut found = Vec::new();
+    let mut iter = tokens.into_iter().peekable();
+    while let Some(token) = iter.next() {
+        match token {
+            TokenTree::Punct(dot) if dot.as_char() == '.' => {
+                if let Some(TokenTree::Ident(ident)) = iter.peek()
+                    && ident == "await"
+                {
+                    let Some(TokenTree::Ident(ident)) = iter.next() else {
+                        continue;
+                    };
+                    found.push((dot, ident));
+                }
+            }
+            // `async { .. }`, `async move { .. }`, `async |x| ..` and nested
+            // `fn`s: skip to the end of their first block.
+            TokenTree::Ident(ident) if ident == "async" || ident == "fn" => {
+                for next in iter.by_ref() {
+                    if let TokenTree::Group(group) = &next
+                        && group.delimiter() == Delimiter::Brace
+                    {
+                        break;
+                    }
+                }
+            }
+            TokenTree::Group(group) => found.extend(awaits(group.stream())),
+            _ => {}
+        }
+    }
+    found
 }
 
 /// The error for `#[fcgi_handler]` on an item that is not a fn.
@@ -320,6 +365,23 @@ fn tokens_text(tokens: &impl ToTokens) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod await_tests {
+    use super::awaits;
+
+    fn count(body: &str) -> usize {
+        awaits(body.parse().unwrap()).len()
+    }
+
+    #[test]
+    fn awaits_of_the_fn_itself_are_found() {
+        assert_eq!(count("{ tick().await; let x = f(g().await); }"), 2);
+        assert_eq!(count("{ let f = async { tick().await }; block_on(f) }"), 0);
+        assert_eq!(count("{ let f = async move { tick().await }; x.await }"), 1);
+        assert_eq!(count("{ fn inner() { y.await } x.field }"), 0);
+    }
 }
 
 #[cfg(test)]

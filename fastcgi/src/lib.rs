@@ -99,15 +99,18 @@
 //! # Plain fns
 //!
 //! A fn without `async` runs on tokio's blocking pool, after its arguments
-//! are taken: blocking I/O is fine there, such as reading the body with
-//! `std::io::Read`.
+//! are taken: blocking I/O is fine there. It takes the blocking streams,
+//! [`BlockingBody`](request::BlockingBody) (`std::io::Read`) and
+//! [`BlockingWriter`](response::BlockingWriter) (`std::io::Write`), whose
+//! methods block instead of returning futures; `Body` and `ResponseWriter`
+//! in a plain fn are a compile error that says so.
 //!
 //! ```
 //! use std::io::Read;
 //! use fastcgi::prelude::*;
 //!
 //! #[fcgi_handler]
-//! fn count_bytes(mut body: Body) -> Result<String, StatusCode> {
+//! fn count_bytes(mut body: BlockingBody) -> Result<String, StatusCode> {
 //!     let mut buf = Vec::new();
 //!     body.read_to_end(&mut buf).map_err(|_| StatusCode::BAD_REQUEST)?;
 //!     Ok(buf.len().to_string())
@@ -191,10 +194,16 @@
 //!   and tower-http middleware around routes.
 //! - `openapi` (feature `openapi`): the OpenAPI 3.1 document of a
 //!   [`Router`](routing::Router), described by its handlers.
-//! - [`extract`]: writing your own extractor.
+//! - [`extract`]: writing your own extractor, rejections handled by the
+//!   handler, body limits; with features, `Multipart` (`multipart`),
+//!   `TypedHeader<T>` (`typed-header`) and cookie jars (`cookies`).
 //! - [`response`]: streaming, redirects, the low-level writer.
 //! - [`path`]: joining a client-chosen path onto a directory safely.
+//! - [`file`](mod@file): answering with a file (Range, 304), or letting the web
+//!   server send it (`X-Accel-Redirect`, `X-Sendfile`).
 //! - [`log`]: routing `tracing` events to the web server's error log.
+//! - [`access_log`]: the access and slow-request logs' targets, and the
+//!   combined log format.
 //! - [`testing`] and [`client`]: driving handlers and servers as a web
 //!   server would.
 //! - [`protocol`]: the sans-io FastCGI codec underneath.
@@ -202,8 +211,8 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub use fastcgi_core::{
-    Error, ProtocolError, client, extract, handler, log, path, protocol, request, response,
-    routing, server, status, testing,
+    Error, ProtocolError, access_log, client, extract, file, handler, log, path, protocol, request,
+    response, routing, server, status, testing,
 };
 pub use fastcgi_macros::fcgi_handler;
 
@@ -232,12 +241,21 @@ pub use fastcgi_core::openapi;
 ///
 /// `README.md` here is a link to the workspace's README, and the package
 /// carries it at the same place. Its tower and OpenAPI sections need the
-/// `tower` and `openapi` features: `cargo test --workspace` switches both
-/// on (the examples package enables them); `cargo test -p fastcgi-rs --doc`
+/// `tower` and `openapi` features, its tour the `multipart`, `typed-header`
+/// and `cookies` features: `cargo test --workspace` switches them all on
+/// (the examples package enables them); `cargo test -p fastcgi-rs --doc`
 /// without them skips the README and so checks that the crate's own
 /// doc-tests expand `#[fcgi_handler]` without `openapi`; a packaged copy
-/// runs these with `cargo test --features tower,openapi`.
-#[cfg(all(doctest, feature = "tower", feature = "openapi"))]
+/// runs these with
+/// `cargo test --features tower,openapi,multipart,typed-header,cookies`.
+#[cfg(all(
+    doctest,
+    feature = "tower",
+    feature = "openapi",
+    feature = "multipart",
+    feature = "typed-header",
+    feature = "cookies"
+))]
 #[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;
 
@@ -246,10 +264,12 @@ pub mod prelude {
     pub use bytes::Bytes;
     pub use fastcgi_core::extract::{Data, Form, Json, Query, State, Text};
     pub use fastcgi_core::handler::Handler;
-    pub use fastcgi_core::request::{AbortSignal, Body, Environ, Request, RequestParts};
+    pub use fastcgi_core::request::{
+        AbortSignal, BlockingBody, Body, Environ, Request, RequestParts,
+    };
     pub use fastcgi_core::response::{
-        Html, IntoResponse, Ndjson, Redirect, Response, ResponseWriter, StatusCode, Stderr,
-        StreamBody, TryNdjson,
+        BlockingWriter, Html, IntoResponse, Ndjson, Redirect, Response, ResponseWriter, StatusCode,
+        Stderr, StreamBody, TryNdjson,
     };
     pub use fastcgi_core::routing::{
         MethodRouter, Path, PathParams, Router, any, delete, get, patch, post, put,

@@ -74,7 +74,7 @@ async fn serve(mut request: Request, probes: &Probes) -> Response {
             use fastcgi::extract::FromRequest;
             match bytes::Bytes::from_request(&mut request).await {
                 Ok(bytes) => bytes.into_response(),
-                Err(rejection) => rejection,
+                Err(rejection) => rejection.into_response(),
             }
         }
         // Waits `ms` before reading the body, then answers its length.

@@ -13,6 +13,17 @@ async fn counter() -> String {
     rc.to_string()
 }
 
+static HITS: std::sync::Mutex<u64> = std::sync::Mutex::new(0);
+
+/// A `std::sync::MutexGuard` held across an `.await`.
+#[fcgi_handler]
+async fn hits() -> String {
+    let mut guard = HITS.lock().unwrap();
+    *guard += 1;
+    tick().await;
+    guard.to_string()
+}
+
 /// A plain fn runs on the blocking pool: what it returns must be `Send`.
 #[fcgi_handler]
 fn counter_sync() -> Rc<String> {

@@ -36,7 +36,7 @@ pub async fn dir_listing(
 
 /// A plain fn runs on the blocking pool.
 #[fcgi_handler]
-fn store(Json(item): Json<Item>, r#type: Option<String>) -> (StatusCode, Json<Item>) {
+fn store(r#type: Option<String>, Json(item): Json<Item>) -> (StatusCode, Json<Item>) {
     let _ = r#type;
     (StatusCode::CREATED, Json(item))
 }
@@ -62,7 +62,7 @@ fn main() {
     assert_handler(store);
     assert_handler(nothing);
     assert_handler(nested::whole);
-    let _ = store::handle(Json(Item { name: "a".into() }), None);
+    let _ = store::handle(None, Json(Item { name: "a".into() }));
     let _ = dir_listing::handle(
         PathBuf::from("/srv"),
         None,

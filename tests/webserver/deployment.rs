@@ -45,6 +45,8 @@ pub struct Deployment {
     pub vars: Vec<(&'static str, String)>,
     /// The example behind the web server.
     pub program: App,
+    /// ECHO_OFFLOAD for the app: how this server takes files over.
+    pub offload: Option<&'static str>,
     turn: tokio::sync::Mutex<()>,
     web: Option<Process>,
     app: Option<Process>,
@@ -168,6 +170,7 @@ impl Deployment {
             run_dir,
             vars,
             program: App::ECHO,
+            offload: None,
             turn: tokio::sync::Mutex::new(()),
             web: None,
             app: None,
@@ -188,10 +191,17 @@ impl Deployment {
         self
     }
 
+    /// The app hands files to the web server as ECHO_OFFLOAD=`offload` says.
+    pub(super) fn with_offload(mut self, offload: &'static str) -> Self {
+        self.offload = Some(offload);
+        self
+    }
+
     /// Starts the example listening on `bind` (FCGI_BIND's syntax).
     pub(super) fn start_app(&mut self, bind: &str) -> Result<(), String> {
         let name = self.program.name;
-        let app = start_app(&self.run_dir.clone(), bind, name, self.reaper())?;
+        let offload = self.offload;
+        let app = start_app(&self.run_dir.clone(), bind, name, offload, self.reaper())?;
         self.app = Some(app);
         Ok(())
     }
@@ -219,11 +229,16 @@ fn start_app(
     run_dir: &Path,
     bind: &str,
     name: &str,
+    offload: Option<&str>,
     reaper: &mut Reaper,
 ) -> Result<Process, String> {
     let mut command = Command::new(common::example_path(name));
+    if let Some(offload) = offload {
+        command.env("ECHO_OFFLOAD", offload);
+    }
     command
         .env("FCGI_BIND", bind)
+        .envs(super::ops::APP_ENV)
         .env_remove("LISTEN_FDS")
         .env_remove("LISTEN_PID")
         .current_dir(run_dir);

@@ -14,6 +14,7 @@ pub mod checks;
 pub mod deployment;
 pub mod http;
 pub mod install;
+pub mod ops;
 pub mod process;
 pub mod servers;
 
@@ -49,6 +50,15 @@ macro_rules! web_tests {
             concurrent_requests,
             client_disconnect_mid_stream,
         );
+        $crate::webserver::web_tests!(@ops $expect;
+            request_timeout_answers_503,
+            slow_request_is_logged_while_running,
+            status_lists_requests_in_flight,
+            access_log_line_per_request,
+            sse_arrives_event_by_event,
+            sse_stops_when_the_client_leaves,
+            file_offload_sends_100_mib,
+        );
     };
     (@each $expect:expr; $($check:ident,)*) => {
         $(
@@ -56,6 +66,16 @@ macro_rules! web_tests {
             async fn $check() {
                 if let Some(deployment) = deployment().await {
                     $crate::webserver::checks::$check(deployment, &$expect).await;
+                }
+            }
+        )*
+    };
+    (@ops $expect:expr; $($check:ident,)*) => {
+        $(
+            #[tokio::test]
+            async fn $check() {
+                if let Some(deployment) = deployment().await {
+                    $crate::webserver::ops::$check(deployment, &$expect).await;
                 }
             }
         )*

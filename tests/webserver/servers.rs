@@ -103,7 +103,8 @@ pub async fn nginx_with(socket: AppSocket, program: App) -> Result<Option<Deploy
     let mut vars = base_vars(&dir, port);
     vars.push(("APP_ADDR", app_addr.clone()));
     let mut deployment = Deployment::new(label, ([127, 0, 0, 1], port).into(), dir.clone(), vars)?
-        .with_program(program);
+        .with_program(program)
+        .with_offload("nginx:/internal/");
     deployment.start_app(&app_addr)?;
     let conf = write_recipe("nginx.conf", &dir, &deployment.vars)?;
     let mut command = Command::new(nginx);
@@ -194,7 +195,8 @@ pub async fn lighttpd_with(program: App) -> Result<Option<Deployment>, String> {
         common::example_path(program.name).display().to_string(),
     ));
     let mut deployment = Deployment::new(label, ([127, 0, 0, 1], port).into(), dir.clone(), vars)?
-        .with_program(program);
+        .with_program(program)
+        .with_offload("x-sendfile");
     let conf = write_recipe("lighttpd.conf", &dir, &deployment.vars)?;
     let mut command = Command::new(lighttpd);
     // lighttpd passes its environment on to the app: without these removed,
@@ -206,10 +208,15 @@ pub async fn lighttpd_with(program: App) -> Result<Option<Deployment>, String> {
         .env_remove("FCGI_BIND")
         .env_remove("LISTEN_FDS")
         .env_remove("LISTEN_PID")
+        .envs(super::ops::APP_ENV)
+        .env("ECHO_OFFLOAD", "x-sendfile")
         .current_dir(&dir);
     deployment.start_web("lighttpd", command)?;
     ready(deployment).await
 }
+
+/// Where Debian's libapache2-mod-xsendfile puts the module.
+const MOD_XSENDFILE: &str = "/usr/lib/apache2/modules/mod_xsendfile.so";
 
 /// Apache httpd with mod_proxy_fcgi in front of the app on TCP
 /// (`examples/deploy/apache.conf`).
@@ -230,6 +237,15 @@ pub async fn apache_with(program: App) -> Result<Option<Deployment>, String> {
     vars.push(("APP_ADDR", app_addr.clone()));
     let mut deployment = Deployment::new(label, ([127, 0, 0, 1], port).into(), dir.clone(), vars)?
         .with_program(program);
+    // The recipe loads mod_xsendfile when it is installed; without it the
+    // app serves its files itself.
+    if Path::new(MOD_XSENDFILE).exists() {
+        deployment = deployment.with_offload("x-sendfile");
+    } else {
+        process::loud(&format!(
+            "SKIPPED the X-Sendfile check behind Apache: {MOD_XSENDFILE} is missing (apt-get install libapache2-mod-xsendfile)"
+        ));
+    }
     deployment.start_app(&app_addr)?;
     let conf = write_recipe("apache.conf", &dir, &deployment.vars)?;
     let mut command = Command::new(apache);

@@ -3,61 +3,43 @@
 use bytes::Bytes;
 use http::StatusCode;
 
-use super::{DEFAULT_BODY_LIMIT, FromRequest};
-use crate::request::{Body, BodyError, Request};
-use crate::response::{IntoResponse, Response, ResponseBody, internal_error};
+use super::rejection::reason;
+use super::{BodyLimit, BodyRejection, FromRequest, LeavesBody};
+use crate::request::{Body, Request};
+use crate::response::{IntoResponse, Response, ResponseBody};
 
-/// Reads the whole body under `limit`, mapping failures to responses:
-/// 413 when too large, 400 when the request was aborted mid-body.
-pub(crate) async fn buffer_body(request: &mut Request, limit: usize) -> Result<Bytes, Response> {
+/// Reads the whole body under the [`BodyLimit`] in force.
+pub(crate) async fn buffer_body(request: &mut Request) -> Result<Bytes, BodyRejection> {
+    let limit = BodyLimit::in_force(&request.parts);
     let Some(body) = request.take_body() else {
-        return Err(internal_error(&BodyError::AlreadyTaken));
+        return Err(BodyRejection::AlreadyTaken);
     };
-    body.to_bytes(limit).await.map_err(body_error_response)
+    body.to_bytes(limit.bytes().unwrap_or(usize::MAX))
+        .await
+        .map_err(|err| BodyRejection::from_body_error(err, limit))
 }
 
-pub(crate) fn body_error_response(err: BodyError) -> Response {
-    match err {
-        BodyError::TooLarge { .. } => (
-            StatusCode::PAYLOAD_TOO_LARGE,
-            format!("Payload Too Large: {err}\n"),
-        )
-            .into_response(),
-        BodyError::Aborted => {
-            (StatusCode::BAD_REQUEST, format!("Bad Request: {err}\n")).into_response()
-        }
-        BodyError::TimedOut { .. } => (
-            StatusCode::REQUEST_TIMEOUT,
-            format!("Request Timeout: {err}\n"),
-        )
-            .into_response(),
-        err => internal_error(&err),
-    }
-}
-
-/// The whole body, read before the handler runs (up to
-/// [`DEFAULT_BODY_LIMIT`]; 413 beyond).
+/// The whole body, read before the handler runs (up to the [`BodyLimit`]
+/// in force; 413 beyond).
 impl FromRequest for Bytes {
-    type Rejection = Response;
+    type Rejection = BodyRejection;
 
-    async fn from_request(request: &mut Request) -> Result<Self, Response> {
-        buffer_body(request, DEFAULT_BODY_LIMIT).await
+    async fn from_request(request: &mut Request) -> Result<Self, BodyRejection> {
+        buffer_body(request).await
     }
 }
 
 /// The whole body as bytes (see `Bytes`).
 impl FromRequest for Vec<u8> {
-    type Rejection = Response;
+    type Rejection = BodyRejection;
 
-    async fn from_request(request: &mut Request) -> Result<Self, Response> {
-        buffer_body(request, DEFAULT_BODY_LIMIT)
-            .await
-            .map(Vec::from)
+    async fn from_request(request: &mut Request) -> Result<Self, BodyRejection> {
+        buffer_body(request).await.map(Vec::from)
     }
 }
 
-/// The whole body as UTF-8 text, read before the handler runs (up to
-/// [`DEFAULT_BODY_LIMIT`]): 400 when it is not UTF-8, 413 when too large.
+/// The whole body as UTF-8 text, read before the handler runs (up to the
+/// [`BodyLimit`] in force): 400 when it is not UTF-8, 413 when too large.
 /// As a response, `text/plain; charset=utf-8`.
 ///
 /// (A plain `String` argument is a CGI meta-variable, taken by name.)
@@ -72,17 +54,47 @@ impl FromRequest for Vec<u8> {
 pub struct Text(pub String);
 
 impl FromRequest for Text {
-    type Rejection = Response;
+    type Rejection = TextRejection;
 
-    async fn from_request(request: &mut Request) -> Result<Self, Response> {
-        let bytes = buffer_body(request, DEFAULT_BODY_LIMIT).await?;
-        String::from_utf8(bytes.into()).map(Text).map_err(|_| {
-            (
-                StatusCode::BAD_REQUEST,
-                "Bad Request: the request body is not valid UTF-8\n",
-            )
-                .into_response()
-        })
+    async fn from_request(request: &mut Request) -> Result<Self, TextRejection> {
+        let bytes = buffer_body(request).await.map_err(TextRejection::Body)?;
+        String::from_utf8(bytes.into())
+            .map(Text)
+            .map_err(|err| TextRejection::NotUtf8(err.utf8_error()))
+    }
+}
+
+/// Why a `Text` argument could not be taken.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum TextRejection {
+    /// The body is not UTF-8: 400.
+    #[error("the request body is not valid UTF-8: {0}")]
+    NotUtf8(#[source] std::str::Utf8Error),
+    /// Reading the body failed: see [`BodyRejection`].
+    #[error(transparent)]
+    Body(BodyRejection),
+}
+
+impl TextRejection {
+    /// The status this rejection answers with.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            TextRejection::NotUtf8(_) => StatusCode::BAD_REQUEST,
+            TextRejection::Body(body) => body.status(),
+        }
+    }
+}
+
+impl IntoResponse for TextRejection {
+    fn into_response(self) -> Response {
+        match self {
+            TextRejection::Body(body) => body.into_response(),
+            other => {
+                let status = other.status();
+                (status, format!("{}: {other}\n", reason(status))).into_response()
+            }
+        }
     }
 }
 
@@ -99,7 +111,7 @@ impl IntoResponse for Text {
 #[derive(Debug)]
 pub struct Data(pub Body);
 
-impl FromRequest for Data {
+impl FromRequest<LeavesBody> for Data {
     type Rejection = std::convert::Infallible;
 
     async fn from_request(request: &mut Request) -> Result<Self, Self::Rejection> {

@@ -6,13 +6,17 @@ use http::StatusCode;
 use serde::de::DeserializeOwned;
 
 use super::body::buffer_body;
-use super::{DEFAULT_BODY_LIMIT, FromRequest};
+use super::query::{UrlencodedError, deserialize_urlencoded};
+use super::rejection::reason;
+use super::{BodyRejection, FromRequest};
 use crate::request::Request;
 use crate::response::{IntoResponse, Response};
 
-/// An HTML form post: the body, read whole (up to [`DEFAULT_BODY_LIMIT`])
-/// and deserialized from `application/x-www-form-urlencoded` into `T`.
-/// Another content type gets 415, a body that does not fit `T` 400.
+/// An HTML form post: the body, read whole (up to the
+/// [`BodyLimit`](super::BodyLimit) in force) and deserialized from
+/// `application/x-www-form-urlencoded` into `T`. Another content type gets
+/// 415, a body that does not fit `T` 422 naming the field, a body over the
+/// limit 413.
 ///
 /// ```
 /// use fastcgi::extract::Form;
@@ -46,12 +50,10 @@ impl<T: DeserializeOwned + Send> FromRequest for Form<T> {
                 content_type.to_owned(),
             ));
         }
-        let bytes = buffer_body(request, DEFAULT_BODY_LIMIT)
-            .await
-            .map_err(FormRejection::Body)?;
-        serde_urlencoded::from_bytes(&bytes)
+        let bytes = buffer_body(request).await.map_err(FormRejection::Body)?;
+        deserialize_urlencoded(&bytes)
             .map(Form)
-            .map_err(|err| FormRejection::Invalid(err.to_string()))
+            .map_err(FormRejection::Invalid)
     }
 }
 
@@ -62,26 +64,33 @@ pub enum FormRejection {
     /// The content type is not `application/x-www-form-urlencoded`: 415.
     #[error("expected a request with `Content-Type: application/x-www-form-urlencoded`, got {0:?}")]
     UnsupportedContentType(String),
-    /// The body does not fit the expected type: 400.
+    /// The body does not fit the expected type: 422, naming the field.
     #[error("invalid form body: {0}")]
-    Invalid(String),
-    /// Reading the body failed (too large: 413; aborted: 400).
-    #[error("could not read the request body")]
-    Body(Response),
+    Invalid(UrlencodedError),
+    /// Reading the body failed: see [`BodyRejection`].
+    #[error(transparent)]
+    Body(BodyRejection),
+}
+
+impl FormRejection {
+    /// The status this rejection answers with.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            FormRejection::UnsupportedContentType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            FormRejection::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            FormRejection::Body(body) => body.status(),
+        }
+    }
 }
 
 impl IntoResponse for FormRejection {
     fn into_response(self) -> Response {
         match self {
-            FormRejection::UnsupportedContentType(_) => (
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                format!("Unsupported Media Type: {self}\n"),
-            )
-                .into_response(),
-            FormRejection::Invalid(_) => {
-                (StatusCode::BAD_REQUEST, format!("Bad Request: {self}\n")).into_response()
+            FormRejection::Body(body) => body.into_response(),
+            other => {
+                let status = other.status();
+                (status, format!("{}: {other}\n", reason(status))).into_response()
             }
-            FormRejection::Body(response) => response,
         }
     }
 }

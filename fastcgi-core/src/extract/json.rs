@@ -7,16 +7,20 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::body::buffer_body;
-use super::{DEFAULT_BODY_LIMIT, FromRequest};
+use super::rejection::reason;
+use super::{BodyRejection, FromRequest};
 use crate::request::Request;
 use crate::response::{IntoResponse, Response, ResponseBody, internal_error};
 
 /// JSON in both directions.
 ///
-/// As an argument: the body, read whole (up to
-/// [`DEFAULT_BODY_LIMIT`]) and deserialized into `T`. A `CONTENT_TYPE` other
-/// than `application/json` (or `*/*+json`) gets 415, a body that does not
-/// fit `T` gets 400 with serde's explanation, a body over the limit 413.
+/// As an argument: the body, read whole (up to the
+/// [`BodyLimit`](super::BodyLimit) in force) and deserialized into `T`. A
+/// `CONTENT_TYPE` other than `application/json` (or `*/*+json`) gets 415,
+/// a body that is not JSON 400 (with the line and column), JSON that does
+/// not fit `T` 422 (with the path to the field at fault, as in
+/// `items[2].name: invalid type`), a body over the limit 413. Take
+/// `Result<Json<T>, JsonRejection>` to answer those yourself.
 ///
 /// As a return value: `T` serialized, `Content-Type: application/json`.
 ///
@@ -62,13 +66,28 @@ impl<T: DeserializeOwned + Send> FromRequest for Json<T> {
                 content_type.to_owned(),
             ));
         }
-        let bytes = buffer_body(request, DEFAULT_BODY_LIMIT)
-            .await
-            .map_err(JsonRejection::Body)?;
-        serde_json::from_slice(&bytes)
-            .map(Json)
-            .map_err(|err| JsonRejection::Invalid(err.to_string()))
+        let bytes = buffer_body(request).await.map_err(JsonRejection::Body)?;
+        parse(&bytes).map(Json)
     }
+}
+
+/// Deserializes `bytes`, telling syntax errors (with their position) from
+/// data errors (with the path to the field at fault).
+fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, JsonRejection> {
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
+        let path = err.path().to_string();
+        let source = err.into_inner();
+        match source.classify() {
+            serde_json::error::Category::Data => JsonRejection::Data { path, source },
+            _ => JsonRejection::Syntax { source },
+        }
+    })?;
+    // Trailing characters after the value.
+    deserializer
+        .end()
+        .map_err(|source| JsonRejection::Syntax { source })?;
+    Ok(value)
 }
 
 /// Why a `Json<T>` argument could not be taken.
@@ -78,26 +97,56 @@ pub enum JsonRejection {
     /// The request's content type is not JSON: 415.
     #[error("expected a request with `Content-Type: application/json`, got {0:?}")]
     UnsupportedContentType(String),
-    /// The body is not valid JSON for the expected type: 400.
-    #[error("invalid JSON body: {0}")]
-    Invalid(String),
-    /// Reading the body failed (too large: 413; aborted: 400).
-    #[error("could not read the request body")]
-    Body(Response),
+    /// The body is not JSON (or ends early): 400. serde_json's message
+    /// names the line and column.
+    #[error("the request body is not valid JSON: {source}")]
+    Syntax {
+        /// serde_json's error, with [`line`](serde_json::Error::line) and
+        /// [`column`](serde_json::Error::column).
+        source: serde_json::Error,
+    },
+    /// The body is JSON, but does not fit the expected type: 422, naming
+    /// the field at fault.
+    #[error("{}{source}", field_prefix(path))]
+    Data {
+        /// Where in the document: `items[2].name`; `.` for the whole value.
+        path: String,
+        /// serde's explanation.
+        source: serde_json::Error,
+    },
+    /// Reading the body failed: see [`BodyRejection`].
+    #[error(transparent)]
+    Body(BodyRejection),
+}
+
+fn field_prefix(path: &str) -> String {
+    if path == "." {
+        String::new()
+    } else {
+        format!("{path}: ")
+    }
+}
+
+impl JsonRejection {
+    /// The status this rejection answers with.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            JsonRejection::UnsupportedContentType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            JsonRejection::Syntax { .. } => StatusCode::BAD_REQUEST,
+            JsonRejection::Data { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            JsonRejection::Body(body) => body.status(),
+        }
+    }
 }
 
 impl IntoResponse for JsonRejection {
     fn into_response(self) -> Response {
         match self {
-            JsonRejection::UnsupportedContentType(_) => (
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                format!("Unsupported Media Type: {self}\n"),
-            )
-                .into_response(),
-            JsonRejection::Invalid(_) => {
-                (StatusCode::BAD_REQUEST, format!("Bad Request: {self}\n")).into_response()
+            JsonRejection::Body(body) => body.into_response(),
+            other => {
+                let status = other.status();
+                (status, format!("{}: {other}\n", reason(status))).into_response()
             }
-            JsonRejection::Body(response) => response,
         }
     }
 }

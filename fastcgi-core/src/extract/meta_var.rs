@@ -10,9 +10,10 @@ use crate::response::{IntoResponse, Response};
 
 /// Why a meta-variable argument could not be taken.
 ///
-/// - missing and required: 500, since the web server's configuration did
-///   not send it; the name and a hint go to FCGI_STDERR (the web server's
-///   error log).
+/// - missing and required: for a request header (`HTTP_*`), 400 naming
+///   the header, since the client did not send it; for any other variable,
+///   500, since only the web server's configuration sets it (the name and
+///   a hint go to FCGI_STDERR, the web server's error log).
 /// - present but unparsable: 400 with the reason when the client controls
 ///   the value (`HTTP_*`, `QUERY_STRING`, `REQUEST_URI`, `PATH_INFO`,
 ///   `CONTENT_TYPE`, `CONTENT_LENGTH`...), 500 when the web server set it.
@@ -35,9 +36,13 @@ impl MetaVarRejection {
         self.name
     }
 
-    /// Whether the client, rather than the web server, chose the bad value.
+    /// Whether the client, rather than the web server, is at fault: it
+    /// chose the bad value, or did not send the header.
     pub fn is_client_error(&self) -> bool {
-        self.problem != Problem::Missing && is_client_controlled(self.name)
+        match self.problem {
+            Problem::Missing => header_name(self.name).is_some(),
+            _ => is_client_controlled(self.name),
+        }
     }
 
     /// The status this rejection answers with.
@@ -53,6 +58,12 @@ impl MetaVarRejection {
 impl Display for MetaVarRejection {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let name = self.name;
+        if let (Problem::Missing, Some(header)) = (&self.problem, header_name(name)) {
+            return write!(
+                f,
+                "the request has no `{header}` header ({name}), which this resource requires"
+            );
+        }
         match &self.problem {
             Problem::Missing => write!(
                 f,
@@ -79,6 +90,25 @@ impl IntoResponse for MetaVarRejection {
             crate::response::internal_error(&self)
         }
     }
+}
+
+/// The HTTP header a meta-variable carries (`HTTP_X_REQUIRED` is
+/// `X-Required`), as the client would have written it.
+fn header_name(name: &str) -> Option<String> {
+    let rest = name.strip_prefix("HTTP_")?;
+    let words: Vec<String> = rest
+        .split('_')
+        .map(|word| {
+            let mut chars = word.chars();
+            match chars.next() {
+                Some(first) => {
+                    first.to_ascii_uppercase().to_string() + &chars.as_str().to_ascii_lowercase()
+                }
+                None => String::new(),
+            }
+        })
+        .collect();
+    Some(words.join("-"))
 }
 
 /// Names whose values come from the client's request rather than from the
@@ -177,6 +207,20 @@ mod tests {
         let err = required::<String>(&environ(), "SCRIPT_FILENAME").unwrap_err();
         assert_eq!(err.status(), StatusCode::INTERNAL_SERVER_ERROR);
         assert!(err.to_string().contains("fastcgi_param SCRIPT_FILENAME"));
+    }
+
+    #[test]
+    fn a_missing_header_is_the_clients_omission() {
+        let err = required::<String>(&environ(), "HTTP_X_REQUIRED").unwrap_err();
+        assert_eq!(err.status(), StatusCode::BAD_REQUEST);
+        assert!(
+            err.to_string()
+                .contains("no `X-Required` header (HTTP_X_REQUIRED)"),
+            "{err}"
+        );
+        // Only the web server sets DOCUMENT_ROOT or SCRIPT_NAME.
+        let err = required::<String>(&environ(), "SCRIPT_NAME").unwrap_err();
+        assert_eq!(err.status(), StatusCode::INTERNAL_SERVER_ERROR);
     }
 
     #[test]

@@ -2,9 +2,10 @@
 
 use std::convert::Infallible;
 
-use crate::extract::{FromRequest, FromRequestParts};
-use crate::request::{AbortSignal, Body, Environ, Request, RequestParts};
-use crate::response::{Response, ResponseWriter, internal_error};
+use crate::extract::__private::{AsyncOnly, AsyncOnlyLeavesBody};
+use crate::extract::{AlreadyTaken, FromRequest, FromRequestParts, LeavesBody};
+use crate::request::{AbortSignal, BlockingBody, Body, Environ, Request, RequestParts};
+use crate::response::{BlockingWriter, ResponseWriter};
 
 impl FromRequestParts for Environ {
     type Rejection = Infallible;
@@ -39,29 +40,49 @@ impl FromRequestParts for AbortSignal {
     }
 }
 
-fn already_taken(what: &str) -> Response {
-    internal_error(&format!(
-        "the request's {what} was already taken by another handler argument: only one argument can take it"
-    ))
-}
-
 /// The body stream (FCGI_STDIN).
-impl FromRequest for Body {
-    type Rejection = Response;
+/// For an `async fn`; a plain fn takes [`BlockingBody`].
+impl FromRequest<AsyncOnly> for Body {
+    type Rejection = AlreadyTaken;
 
-    async fn from_request(request: &mut Request) -> Result<Self, Response> {
-        request.take_body().ok_or_else(|| already_taken("body"))
+    async fn from_request(request: &mut Request) -> Result<Self, AlreadyTaken> {
+        request.take_body().ok_or(AlreadyTaken::new("body"))
     }
 }
 
 /// The low-level response writer; see [`ResponseWriter`].
-impl FromRequest for ResponseWriter {
-    type Rejection = Response;
+/// For an `async fn`; a plain fn takes [`BlockingWriter`].
+impl FromRequest<AsyncOnlyLeavesBody> for ResponseWriter {
+    type Rejection = AlreadyTaken;
 
-    async fn from_request(request: &mut Request) -> Result<Self, Response> {
+    async fn from_request(request: &mut Request) -> Result<Self, AlreadyTaken> {
         request
             .take_writer()
-            .ok_or_else(|| already_taken("response writer"))
+            .ok_or(AlreadyTaken::new("response writer"))
+    }
+}
+
+/// The body stream for a plain `fn` handler, read with `std::io::Read`.
+impl FromRequest for BlockingBody {
+    type Rejection = AlreadyTaken;
+
+    async fn from_request(request: &mut Request) -> Result<Self, AlreadyTaken> {
+        request
+            .take_body()
+            .map(BlockingBody::new)
+            .ok_or(AlreadyTaken::new("body"))
+    }
+}
+
+/// The response writer for a plain `fn` handler, with `std::io::Write`.
+impl FromRequest<LeavesBody> for BlockingWriter {
+    type Rejection = AlreadyTaken;
+
+    async fn from_request(request: &mut Request) -> Result<Self, AlreadyTaken> {
+        request
+            .take_writer()
+            .map(BlockingWriter::new)
+            .ok_or(AlreadyTaken::new("response writer"))
     }
 }
 

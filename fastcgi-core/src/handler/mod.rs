@@ -6,6 +6,7 @@
 
 mod describe;
 pub(crate) mod endpoint;
+pub(crate) mod timeout;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -16,6 +17,7 @@ use crate::response::{IntoResponse, Response};
 #[doc(hidden)]
 pub use describe::__private as __describe;
 pub use describe::{DescribeFn, Operation};
+pub use timeout::Timeout;
 
 /// Serves one request at a time; the server calls it once per request,
 /// concurrently for concurrent requests.

@@ -8,8 +8,8 @@ use schemars::JsonSchema;
 
 use super::Operation;
 use crate::extract::{Data, Form, Json, Path, PathParams, Query, State, Text};
-use crate::request::{AbortSignal, Body, Environ, Request, RequestParts};
-use crate::response::{ResponseWriter, Stderr};
+use crate::request::{AbortSignal, BlockingBody, Body, Environ, Request, RequestParts};
+use crate::response::{BlockingWriter, ResponseWriter, Stderr};
 
 /// A handler argument's part of the API: the parameters or body it reads
 /// and the responses its rejection answers.
@@ -92,7 +92,12 @@ impl<T: JsonSchema> OperationInput for Json<T> {
         plain_error(
             operation,
             StatusCode::BAD_REQUEST,
-            "The body is not valid JSON for this operation",
+            "The body is not valid JSON",
+        );
+        plain_error(
+            operation,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "The JSON does not fit this operation's schema (the message names the field)",
         );
         plain_error(
             operation,
@@ -109,8 +114,8 @@ impl<T: JsonSchema> OperationInput for Form<T> {
         operation.request_body("application/x-www-form-urlencoded", Some(schema));
         plain_error(
             operation,
-            StatusCode::BAD_REQUEST,
-            "The form does not parse",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "The form does not fit this operation's schema (the message names the field)",
         );
         plain_error(
             operation,
@@ -155,6 +160,70 @@ impl OperationInput for Body {
     }
 }
 
+/// Streamed, for a plain fn: as [`Body`].
+impl OperationInput for BlockingBody {
+    fn describe(operation: &mut Operation<'_>) {
+        Body::describe(operation);
+    }
+}
+
+/// An argument whose rejection the handler handles: it reads what `T`
+/// reads. (The answers to a bad value are then the handler's own; `T`'s
+/// are listed as the likely ones.)
+impl<T: OperationInput> OperationInput for Option<T> {
+    fn describe(operation: &mut Operation<'_>) {
+        T::describe(operation);
+    }
+}
+
+/// As `Option<T>`.
+impl<T: OperationInput, R> OperationInput for Result<T, R> {
+    fn describe(operation: &mut Operation<'_>) {
+        T::describe(operation);
+    }
+}
+
+#[cfg(feature = "multipart")]
+impl OperationInput for crate::extract::Multipart {
+    fn describe(operation: &mut Operation<'_>) {
+        operation.request_body("multipart/form-data", None);
+        plain_error(
+            operation,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "The Content-Type is not multipart/form-data",
+        );
+        plain_error(
+            operation,
+            StatusCode::BAD_REQUEST,
+            "The multipart body has no boundary or is malformed",
+        );
+        body_limit(operation);
+    }
+}
+
+#[cfg(feature = "typed-header")]
+impl<T: headers::Header> OperationInput for crate::extract::TypedHeader<T> {
+    fn describe(operation: &mut Operation<'_>) {
+        let name = T::name().as_str();
+        // Canonical capitalization, as the header parameters by name.
+        let name: Vec<String> = name
+            .split('-')
+            .map(|word| {
+                let mut chars = word.chars();
+                chars.next().map_or_else(String::new, |first| {
+                    first.to_ascii_uppercase().to_string() + chars.as_str()
+                })
+            })
+            .collect();
+        operation.header(&name.join("-"), true);
+        plain_error(
+            operation,
+            StatusCode::BAD_REQUEST,
+            "A required header is missing or malformed",
+        );
+    }
+}
+
 /// Arguments that read nothing the client sends, or that the web server
 /// sends (the environ as a whole is not read by name).
 macro_rules! reads_nothing {
@@ -168,6 +237,17 @@ macro_rules! reads_nothing {
 }
 
 reads_nothing!(Environ, RequestParts, AbortSignal, Stderr, Data);
+
+// Work left for after the response reads nothing of the request.
+reads_nothing!(crate::extract::AfterResponse);
+
+// Cookies have no names known from the types.
+#[cfg(feature = "cookies")]
+reads_nothing!(
+    crate::extract::CookieJar,
+    crate::extract::SignedCookieJar,
+    crate::extract::PrivateCookieJar
+);
 
 impl<T> OperationInput for State<T> {
     fn describe(_: &mut Operation<'_>) {}
@@ -197,6 +277,15 @@ impl OperationInput for ResponseWriter {
     fn describe(operation: &mut Operation<'_>) {
         operation.undescribed(
             "writes its response with a `ResponseWriter`: its statuses and bodies are not known from the types",
+        );
+    }
+}
+
+/// The response is written by hand, from a plain fn.
+impl OperationInput for BlockingWriter {
+    fn describe(operation: &mut Operation<'_>) {
+        operation.undescribed(
+            "writes its response with a `BlockingWriter`: its statuses and bodies are not known from the types",
         );
     }
 }

@@ -179,6 +179,19 @@ impl<S> OperationOutput for Ndjson<S> {
     }
 }
 
+/// Server-Sent Events (like NDJSON, a sequence OpenAPI 3.1 has no schema
+/// for: the media type says it).
+impl<S> OperationOutput for crate::response::Sse<S> {
+    fn describe(operation: &mut Operation<'_>) {
+        operation.response_content(
+            StatusCode::OK,
+            Some("A stream of Server-Sent Events"),
+            "text/event-stream",
+            None,
+        );
+    }
+}
+
 impl<S> OperationOutput for TryNdjson<S> {
     fn describe(operation: &mut Operation<'_>) {
         Ndjson::<S>::describe(operation);

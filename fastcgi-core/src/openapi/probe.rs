@@ -58,6 +58,14 @@ impl<T: FromStr> DescribeOptionalMetaVar for &&Probe<Option<T>> {
     }
 }
 
+/// A meta-variable read by name whose rejection the handler handles: it
+/// may be absent.
+impl<T: FromStr> DescribeOptionalMetaVar for &&Probe<Result<T, crate::extract::MetaVarRejection>> {
+    fn describe_input(self, operation: &mut Operation<'_>, name: &str, ty: &str) {
+        meta_var(operation, name, ty, false);
+    }
+}
+
 /// Third: a required meta-variable read by name.
 pub trait DescribeMetaVar {
     fn describe_input(self, operation: &mut Operation<'_>, name: &str, ty: &str);

@@ -60,8 +60,9 @@ impl From<BodyError> for io::Error {
 /// hands out the bytes of each record without copying,
 /// [`read`](Self::read) fills a buffer, [`to_bytes`](Self::to_bytes) reads
 /// to the end under a size limit. `Body` also implements
-/// [`tokio::io::AsyncRead`], [`futures_core::Stream`] and, for blocking
-/// handlers, [`std::io::Read`].
+/// [`tokio::io::AsyncRead`] and [`futures_core::Stream`]. A plain `fn`
+/// handler takes [`BlockingBody`](super::BlockingBody) instead, whose
+/// `read` is `std::io::Read`'s.
 ///
 /// The server buffers only a bounded amount of unread body per request;
 /// while that buffer is full it stops reading the connection, which also
@@ -370,8 +371,10 @@ impl tokio::io::AsyncRead for Body {
     }
 }
 
-/// Blocking reads, for handlers that run where blocking is fine (plain `fn`
-/// handlers). Do not use it from async code: it blocks the thread.
+/// Blocking reads, for code that runs where blocking is fine. Do not use it
+/// from async code: it blocks the thread. (The inherent async
+/// [`Body::read`] shadows it; plain `fn` handlers take
+/// [`BlockingBody`](super::BlockingBody), which has only this one.)
 impl io::Read for Body {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         crate::blocking::block_on(Body::read(self, buf)).map_err(io::Error::from)

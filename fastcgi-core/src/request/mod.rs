@@ -6,6 +6,7 @@
 //! and, for the Filter role, the filtered file (FCGI_DATA), each a [`Body`].
 
 mod abort;
+mod blocking_body;
 pub(crate) mod body;
 mod environ;
 pub(crate) mod path_source;
@@ -13,6 +14,7 @@ pub(crate) mod path_source;
 use std::sync::Arc;
 
 pub use abort::AbortSignal;
+pub use blocking_body::BlockingBody;
 pub use body::{Body, BodyError};
 pub use environ::Environ;
 

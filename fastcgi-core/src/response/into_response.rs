@@ -232,6 +232,15 @@ pub struct InvalidHeader {
     name: String,
 }
 
+impl InvalidHeader {
+    #[cfg_attr(not(feature = "cookies"), allow(dead_code))]
+    pub(crate) fn new(name: &str) -> Self {
+        Self {
+            name: name.to_owned(),
+        }
+    }
+}
+
 impl ResponseHeaders for HeaderMap {
     fn apply(self, headers: &mut HeaderMap) -> Result<(), InvalidHeader> {
         let mut last = None;

@@ -5,20 +5,24 @@
 //! or a redirect (§6.2.2–6.2.4) on the request's FCGI_STDOUT. For full
 //! control, take a [`ResponseWriter`] and write by hand.
 
+mod blocking_writer;
 mod body;
 mod html;
 mod into_response;
 mod redirect;
+mod sse;
 mod stderr;
 mod stream;
 mod unfold;
 mod writer;
 
 pub use crate::cgi::LocalRedirect;
+pub use blocking_writer::BlockingWriter;
 pub use body::{BoxError, ResponseBody};
 pub use html::Html;
-pub use into_response::{IntoResponse, ResponseHeaders};
+pub use into_response::{IntoResponse, InvalidHeader, ResponseHeaders};
 pub use redirect::{InvalidRedirect, Redirect};
+pub use sse::{Event, Sse};
 pub use stderr::Stderr;
 pub use stream::{Ndjson, StreamBody, TryNdjson};
 pub use unfold::{Unfold, unfold};

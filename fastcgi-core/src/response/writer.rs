@@ -5,7 +5,7 @@ use std::io;
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use futures_core::Stream;
 use http::{HeaderName, HeaderValue, StatusCode, header};
 
@@ -28,8 +28,9 @@ use crate::protocol::{StreamType, encode_stream};
 /// streams and sends END_REQUEST; what the handler returns is ignored once
 /// anything was written here.
 ///
-/// It implements [`tokio::io::AsyncWrite`] and, for blocking handlers,
-/// [`std::io::Write`].
+/// It implements [`tokio::io::AsyncWrite`]. A plain `fn` handler takes
+/// [`BlockingWriter`](super::BlockingWriter) instead, whose `write`,
+/// `flush` and `write_err` block rather than return futures.
 ///
 /// ```
 /// use fastcgi::response::ResponseWriter;
@@ -71,13 +72,13 @@ impl ResponseWriter {
         ready!(self.output.conn.poll_space(cx)).map_err(closed_error)?;
         let piece = &data[..data.len().min(WRITE_PIECE)];
         let key = self.output.key;
-        self.position = self
-            .output
-            .conn
-            .append(key, stream, |buf| {
-                encode_stream(buf, stream, key.request_id, piece)
-            })
-            .map_err(closed_error)?;
+        let encode = |buf: &mut BytesMut| encode_stream(buf, stream, key.request_id, piece);
+        let conn = &self.output.conn;
+        self.position = match stream {
+            StreamType::Stdout => conn.append_response(key, None, piece.len(), encode),
+            _ => conn.append(key, stream, encode),
+        }
+        .map_err(closed_error)?;
         Poll::Ready(Ok(piece.len()))
     }
 
@@ -200,7 +201,7 @@ impl ResponseWriter {
         self.position = self
             .output
             .conn
-            .append(key, StreamType::Stdout, |buf| {
+            .append_response(key, Some(parts.status.as_u16()), body.len(), |buf| {
                 encode_document(buf, key.request_id, parts, len, local, body);
             })
             .map_err(closed_error)?;
@@ -313,8 +314,10 @@ impl tokio::io::AsyncWrite for ResponseWriter {
     }
 }
 
-/// Blocking writes, for handlers that run where blocking is fine (plain
-/// `fn` handlers). Do not use it from async code: it blocks the thread.
+/// Blocking writes, for code that runs where blocking is fine. Do not use
+/// it from async code: it blocks the thread. (The inherent async `write`
+/// and `flush` shadow it; plain `fn` handlers take
+/// [`BlockingWriter`](super::BlockingWriter).)
 impl io::Write for ResponseWriter {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         if buf.is_empty() {

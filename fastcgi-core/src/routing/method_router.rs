@@ -209,7 +209,6 @@ impl MethodRouter {
     }
 
     /// Applies `wrap` to every handler here and to the 405 answer.
-    #[cfg(feature = "tower")]
     pub(crate) fn map_endpoints(mut self, wrap: &dyn Fn(Endpoint) -> Endpoint) -> Self {
         for endpoint in self.slots.iter_mut().flatten() {
             *endpoint = wrap(endpoint.clone());
@@ -367,13 +366,11 @@ impl IntoResponse for MethodMiss {
     }
 }
 
-/// The default 405 answer, as a handler layers can wrap: it reads the
+/// The default 405 answer, as a handler layers (and `body_limit`) can wrap: it reads the
 /// [`MethodMiss`] the router put on the request.
-#[cfg(feature = "tower")]
 #[derive(Debug, Clone, Copy)]
 struct MethodNotAllowed;
 
-#[cfg(feature = "tower")]
 impl Handler for MethodNotAllowed {
     async fn call(&self, request: Request) -> Response {
         match request.parts().extensions().get::<MethodMiss>() {

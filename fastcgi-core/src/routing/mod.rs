@@ -43,6 +43,7 @@
 //! Routing costs about as much as one look-up per path segment: nothing
 //! is allocated for a route without parameters (see `benches/routing.rs`).
 
+mod body_limit;
 #[cfg(feature = "tower")]
 mod layer;
 mod method_router;
@@ -51,6 +52,7 @@ mod openapi;
 mod pattern;
 mod request_path;
 mod router;
+mod timeout;
 mod tree;
 
 pub use crate::extract::{Path, PathParams, PathRejection};

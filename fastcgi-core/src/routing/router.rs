@@ -269,7 +269,6 @@ impl Router {
 
     /// Applies `wrap` to every route's handlers and 405 answer, and with
     /// `fallbacks` to the fallbacks too (the default 404 included).
-    #[cfg(feature = "tower")]
     pub(crate) fn map_endpoints(
         mut self,
         wrap: &dyn Fn(Endpoint) -> Endpoint,
@@ -472,13 +471,11 @@ impl IntoResponse for RouteMiss {
     }
 }
 
-/// The default fallback as a handler layers can wrap: answers 404 with
+/// The default fallback as a handler layers (and `body_limit`) can wrap: answers 404 with
 /// the [`RouteMiss`] the router put on the request.
-#[cfg(feature = "tower")]
 #[derive(Debug, Clone, Copy)]
 struct NotFound;
 
-#[cfg(feature = "tower")]
 impl Handler for NotFound {
     async fn call(&self, request: Request) -> Response {
         match request.parts().extensions().get::<RouteMiss>() {

@@ -14,6 +14,7 @@ use super::connection::{Connection, Outcome, Shared};
 use super::listen::SocketFile;
 use super::{Listener, Server, ShutdownHandle};
 use crate::error::Error;
+use crate::extract::BackgroundTasks;
 use crate::handler::Handler;
 
 impl Server {
@@ -85,6 +86,7 @@ impl Server {
         };
         let accept = Acceptor::new(listener)?;
         tracing::info!(%addr, "serving FastCGI");
+        let background = self.state.get::<BackgroundTasks>().cloned();
         let shared = Arc::new(Shared {
             handler: Arc::new(handler),
             config: self.config.clone(),
@@ -175,7 +177,8 @@ impl Server {
             connections = connections.len(),
             "shutting down: letting in-flight requests finish"
         );
-        let drained = tokio::time::timeout(self.config.grace_period, async {
+        let grace_ends = tokio::time::Instant::now() + self.config.grace_period;
+        let drained = tokio::time::timeout_at(grace_ends, async {
             while connections.join_next().await.is_some() {}
         })
         .await;
@@ -185,6 +188,18 @@ impl Server {
                 "grace period over: cancelling the requests still running"
             );
             connections.shutdown().await;
+        }
+        // Work handlers left to run after their responses: the rest of the
+        // same grace period.
+        if let Some(background) = background {
+            let left = grace_ends.saturating_duration_since(tokio::time::Instant::now());
+            let cancelled = background.finish(left).await;
+            if cancelled > 0 {
+                tracing::warn!(
+                    tasks = cancelled,
+                    "grace period over: cancelling work left to run after responses"
+                );
+            }
         }
         Ok(())
     }

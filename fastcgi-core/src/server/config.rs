@@ -21,6 +21,10 @@ pub(crate) struct ServerConfig {
     pub(crate) grace_period: Duration,
     pub(crate) drain_limit: usize,
     pub(crate) drain_timeout: Duration,
+    /// PHP-FPM's `request_terminate_timeout`.
+    pub(crate) request_timeout: Option<Duration>,
+    /// PHP-FPM's `request_slowlog_timeout`.
+    pub(crate) slow_request: Option<Duration>,
 }
 
 impl Default for ServerConfig {
@@ -39,6 +43,8 @@ impl Default for ServerConfig {
             grace_period: Duration::from_secs(30),
             drain_limit: 4 * 1024 * 1024,
             drain_timeout: Duration::from_secs(2),
+            request_timeout: None,
+            slow_request: None,
         }
     }
 }

@@ -2,9 +2,11 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use serde::Serialize;
+
+use super::in_flight::{InFlightRequest, Registry};
 
 /// Live counters of a [`Server`](super::Server): connections, requests,
 /// refusals, protocol errors and panics. Cheap to clone; every clone reads
@@ -14,7 +16,15 @@ use serde::Serialize;
 #[derive(Debug, Clone)]
 pub struct Metrics {
     counters: Arc<Counters>,
+    pub(crate) in_flight: Arc<Registry>,
 }
+
+/// Upper bounds of the request-duration histogram's buckets, in
+/// microseconds: Prometheus's default buckets, 5 ms to 10 s.
+const DURATION_BOUNDS_US: [u64; 11] = [
+    5_000, 10_000, 25_000, 50_000, 100_000, 250_000, 500_000, 1_000_000, 2_500_000, 5_000_000,
+    10_000_000,
+];
 
 #[derive(Debug)]
 struct Counters {
@@ -29,6 +39,11 @@ struct Counters {
     body_timeouts: AtomicU64,
     panics: AtomicU64,
     peers_rejected: AtomicU64,
+    request_timeouts: AtomicU64,
+    slow_requests: AtomicU64,
+    /// Finished requests per duration bucket (the last: over 10 s).
+    duration_buckets: [AtomicU64; DURATION_BOUNDS_US.len() + 1],
+    duration_sum_us: AtomicU64,
 }
 
 impl Default for Metrics {
@@ -46,7 +61,12 @@ impl Default for Metrics {
                 body_timeouts: AtomicU64::new(0),
                 panics: AtomicU64::new(0),
                 peers_rejected: AtomicU64::new(0),
+                request_timeouts: AtomicU64::new(0),
+                slow_requests: AtomicU64::new(0),
+                duration_buckets: Default::default(),
+                duration_sum_us: AtomicU64::new(0),
             }),
+            in_flight: Arc::default(),
         }
     }
 }
@@ -80,6 +100,13 @@ pub struct MetricsSnapshot {
     pub panics: u64,
     /// TCP peers refused by FCGI_WEB_SERVER_ADDRS.
     pub peers_rejected: u64,
+    /// Requests cancelled for running over their time limit
+    /// ([`Server::request_timeout`](super::Server::request_timeout) or a
+    /// route's).
+    pub request_timeouts: u64,
+    /// Requests that ran past
+    /// [`Server::slow_request_log`](super::Server::slow_request_log).
+    pub slow_requests: u64,
 }
 
 impl Metrics {
@@ -102,7 +129,60 @@ impl Metrics {
             body_timeouts: c.body_timeouts.load(Relaxed),
             panics: c.panics.load(Relaxed),
             peers_rejected: c.peers_rejected.load(Relaxed),
+            request_timeouts: c.request_timeouts.load(Relaxed),
+            slow_requests: c.slow_requests.load(Relaxed),
         }
+    }
+
+    /// The requests being served now, oldest first: those still running
+    /// when their connection last paused (a request begun and finished
+    /// in one wake-up of its connection, microseconds, is never listed).
+    pub fn in_flight(&self) -> Vec<InFlightRequest> {
+        self.in_flight.snapshot()
+    }
+
+    /// The request-duration histogram in the Prometheus text format
+    /// (`fastcgi_request_duration_seconds`, from BEGIN_REQUEST to
+    /// END_REQUEST, measured to the connection's wake-up).
+    pub fn duration_histogram_prometheus(&self) -> String {
+        let c = &self.counters;
+        let mut text = String::with_capacity(1024);
+        text.push_str("# HELP fastcgi_request_duration_seconds Time from BEGIN_REQUEST to END_REQUEST.\n# TYPE fastcgi_request_duration_seconds histogram\n");
+        let mut cumulative = 0;
+        for (index, bucket) in c.duration_buckets.iter().enumerate() {
+            cumulative += bucket.load(Relaxed);
+            let le = DURATION_BOUNDS_US
+                .get(index)
+                .map_or_else(|| "+Inf".to_owned(), |us| format!("{}", *us as f64 / 1e6));
+            text.push_str(&format!(
+                "fastcgi_request_duration_seconds_bucket{{le=\"{le}\"}} {cumulative}\n"
+            ));
+        }
+        let sum = c.duration_sum_us.load(Relaxed) as f64 / 1e6;
+        text.push_str(&format!(
+            "fastcgi_request_duration_seconds_sum {sum}\nfastcgi_request_duration_seconds_count {cumulative}\n"
+        ));
+        text
+    }
+
+    /// A finished request took `elapsed`.
+    pub(crate) fn request_took(&self, elapsed: Duration) {
+        let us = u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX);
+        let bucket = DURATION_BOUNDS_US
+            .iter()
+            .position(|bound| us <= *bound)
+            .unwrap_or(DURATION_BOUNDS_US.len());
+        let c = &self.counters;
+        c.duration_buckets[bucket].fetch_add(1, Relaxed);
+        c.duration_sum_us.fetch_add(us, Relaxed);
+    }
+
+    pub(crate) fn request_timed_out(&self) {
+        self.counters.request_timeouts.fetch_add(1, Relaxed);
+    }
+
+    pub(crate) fn request_slow(&self) {
+        self.counters.slow_requests.fetch_add(1, Relaxed);
     }
 
     pub(crate) fn connection_opened(&self) {
@@ -156,7 +236,7 @@ impl MetricsSnapshot {
     /// assert!(text.contains("# TYPE fastcgi_requests_total counter\nfastcgi_requests_total 0\n"));
     /// ```
     pub fn to_prometheus(&self) -> String {
-        let metrics: [(&str, &str, &str, u64); 11] = [
+        let metrics: [(&str, &str, &str, u64); 13] = [
             (
                 "uptime_seconds",
                 "gauge",
@@ -222,6 +302,18 @@ impl MetricsSnapshot {
                 "counter",
                 "TCP peers refused by FCGI_WEB_SERVER_ADDRS.",
                 self.peers_rejected,
+            ),
+            (
+                "request_timeouts_total",
+                "counter",
+                "Requests cancelled for running over their time limit.",
+                self.request_timeouts,
+            ),
+            (
+                "slow_requests_total",
+                "counter",
+                "Requests that ran past the slow-request threshold.",
+                self.slow_requests,
             ),
         ];
         let mut text = String::with_capacity(1024);

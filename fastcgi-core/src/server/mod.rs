@@ -17,6 +17,7 @@ mod accept;
 mod config;
 mod connection;
 mod discover;
+mod in_flight;
 mod listen;
 mod metrics;
 mod peer_filter;
@@ -27,6 +28,7 @@ use std::os::fd::{AsRawFd, RawFd};
 use std::time::Duration;
 
 pub use crate::shutdown::ShutdownHandle;
+pub use in_flight::{InFlightRequest, RequestState};
 pub use listen::{BindAddr, Listener};
 pub use metrics::{Metrics, MetricsSnapshot};
 pub use peer_filter::PeerFilter;
@@ -113,7 +115,12 @@ impl Server {
         Self {
             listener: None,
             config: ServerConfig::default(),
-            state: http::Extensions::new(),
+            state: {
+                // Where `AfterResponse` work is kept, for shutdown to wait.
+                let mut state = http::Extensions::new();
+                state.insert(crate::extract::BackgroundTasks::default());
+                state
+            },
             peer_filter: None,
             shutdown: ShutdownHandle::new(),
             handle_signals: true,
@@ -172,6 +179,24 @@ impl Server {
     /// [`State<T>`](crate::extract::State). One value per type.
     pub fn with_state<T: Clone + Send + Sync + 'static>(mut self, state: T) -> Self {
         self.state.insert(state);
+        self
+    }
+
+    /// Sets the [`BodyLimit`](crate::extract::BodyLimit) for every request:
+    /// how large a body `Bytes`, `Text`, `Json` and `Form` read whole
+    /// before answering 413 (default
+    /// [`DEFAULT_BODY_LIMIT`](crate::extract::DEFAULT_BODY_LIMIT), 2 MiB).
+    /// A router's or a route's `body_limit` overrides it.
+    ///
+    /// ```
+    /// use fastcgi::extract::BodyLimit;
+    /// use fastcgi::server::Server;
+    ///
+    /// let server = Server::new().body_limit(BodyLimit::max(16 * 1024 * 1024));
+    /// # let _ = server;
+    /// ```
+    pub fn body_limit(mut self, limit: crate::extract::BodyLimit) -> Self {
+        self.state.insert(crate::extract::ServerBodyLimit(limit));
         self
     }
 
@@ -277,9 +302,50 @@ impl Server {
 
     /// Time in-flight requests get to finish after shutdown begins
     /// (default 30 s); then they are cancelled and their connections
-    /// closed.
+    /// closed. Work handlers left to run after their response
+    /// ([`AfterResponse`](crate::extract::AfterResponse)) gets the same
+    /// period, counted from the same moment; what still runs at its end is
+    /// cancelled.
     pub fn grace_period(mut self, period: Duration) -> Self {
         self.config.grace_period = period;
+        self
+    }
+
+    /// The longest a request may take, from its BEGIN_REQUEST to its
+    /// END_REQUEST (default: no limit; PHP-FPM's
+    /// `request_terminate_timeout`). A request over it is cancelled: its
+    /// handler's future is dropped and its abort signal trips. If nothing
+    /// of the response was sent yet it is answered `503 Service
+    /// Unavailable` with the text body `Request timed out`; a response
+    /// that had begun is ended where it stands (FCGI_STDOUT's end record
+    /// and END_REQUEST: the web server sees a short response, not a
+    /// broken connection). One line on FCGI_STDERR, which the web server
+    /// writes to its error log with the client's request, names the
+    /// method, `REQUEST_URI` and the limit, and
+    /// [`MetricsSnapshot::request_timeouts`] counts it. The connection
+    /// carries on. A route can have its own limit:
+    /// [`Router::timeout`](crate::routing::Router::timeout).
+    ///
+    /// The limit is checked by the connection's own timer, which already
+    /// keeps its idle and body deadlines: it costs no timer per request.
+    pub fn request_timeout(mut self, limit: Duration) -> Self {
+        self.config.request_timeout = Some(limit);
+        self
+    }
+
+    /// Logs a request still running after `threshold` (default: off;
+    /// PHP-FPM's `request_slowlog_timeout`, with the URL its slow log
+    /// lacks): once, as it passes the threshold, a `tracing` warning with
+    /// target `fastcgi_core::slow` giving the method, `REQUEST_URI`, the
+    /// elapsed time and what the request is doing
+    /// ([`RequestState`]: receiving params or body, running, or waiting
+    /// for the web server to take its output); and, when it ends, a
+    /// second warning with its total time.
+    /// [`MetricsSnapshot::slow_requests`] counts them. Any `tracing`
+    /// subscriber that prints warnings (e.g. `tracing_subscriber::fmt`,
+    /// which writes to the process's stderr) shows them.
+    pub fn slow_request_log(mut self, threshold: Duration) -> Self {
+        self.config.slow_request = Some(threshold);
         self
     }
 

@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use crate::handler::Handler;
+use crate::handler::timeout::TimedOut;
 use crate::output::RequestOutput;
 use crate::request::Request;
 use crate::response::{ResponseWriter, ServerLog};
@@ -15,8 +16,11 @@ pub(crate) async fn run_request<H: Handler>(
     handler: Arc<H>,
     request: Request,
     output: RequestOutput,
-) {
+) -> RequestEnd {
     let response = handler.call(request).await;
+    let end = RequestEnd {
+        timed_out: response.extensions().get::<TimedOut>().is_some(),
+    };
     let mut writer = ResponseWriter::new(output.clone());
     if let Some(ServerLog(line)) = response.extensions().get::<ServerLog>() {
         tracing::error!(request_id = output.key.request_id, "{line}");
@@ -27,9 +31,17 @@ pub(crate) async fn run_request<H: Handler>(
     if output.conn.stdout_started(output.key) {
         // Written by hand through the writer: what the handler returned is
         // not sent (documented on `ResponseWriter`).
-        return;
+        return end;
     }
     if let Err(err) = writer.send_unstarted(response).await {
         tracing::debug!(request_id = output.key.request_id, error = %err, "response not sent");
     }
+    end
+}
+
+/// How a request's handler ended, for the connection's counters.
+pub(crate) struct RequestEnd {
+    /// A route's own time limit answered it
+    /// ([`Router::timeout`](crate::routing::Router::timeout)).
+    pub(crate) timed_out: bool,
 }

@@ -10,9 +10,11 @@
 //! same task; CPU-heavy handlers belong on `spawn_blocking`.
 
 mod close;
+mod deadlines;
 mod dispatch;
 mod drain;
 mod read;
+mod report;
 mod slots;
 mod timers;
 mod write;
@@ -28,6 +30,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::time::{Instant, Sleep};
 
 use super::config::ServerConfig;
+use super::in_flight::Registration;
 use crate::handler::Handler;
 use crate::output::{ConnOutput, RequestKey};
 use crate::protocol::{ProtocolError, RecordDecoder};
@@ -99,6 +102,13 @@ pub(crate) struct Connection<H, IO> {
     /// The waker last given to `output`, to give it again only when it
     /// changes (it takes the output's lock).
     registered_waker: Option<Waker>,
+    /// This connection's list on the status page, made when it first has
+    /// a request to list.
+    in_flight: Option<Registration>,
+    /// The list is not empty.
+    published: bool,
+    /// The buffer of the last finished request's label, for the next.
+    spare_label: Vec<u8>,
 }
 
 impl<H, IO> Connection<H, IO>
@@ -137,6 +147,9 @@ where
             last_write: now,
             clock: None,
             registered_waker: None,
+            in_flight: None,
+            published: false,
+            spare_label: Vec::new(),
             shared,
         }
     }
@@ -196,7 +209,10 @@ where
             if !progress {
                 return match self.poll_timers(cx) {
                     Some(outcome) => Poll::Ready(outcome),
-                    None => Poll::Pending,
+                    None => {
+                        self.publish_in_flight();
+                        Poll::Pending
+                    }
                 };
             }
         }

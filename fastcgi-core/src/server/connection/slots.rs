@@ -14,18 +14,17 @@ use tokio::time::Instant;
 use super::Connection;
 use crate::cgi::INTERNAL_ERROR_DOCUMENT;
 use crate::handler::Handler;
-use crate::output::RequestKey;
-use crate::output::RequestOutput;
+use crate::output::{RequestKey, RequestOutput};
 use crate::protocol::{
     self, FCGI_KEEP_CONN, ParamsDecoder, ProtocolError, ProtocolStatus, Role, StreamType,
 };
-use crate::request::BodyError;
 use crate::request::body::{self, BodySender};
 use crate::request::{AbortSignal, Body, Environ, Request, RequestParts};
 use crate::response::ResponseWriter;
-use crate::server::request_task::run_request;
+use crate::server::in_flight::{Label, RequestLabel};
+use crate::server::request_task::{RequestEnd, run_request};
 
-type RequestFuture = Pin<Box<dyn Future<Output = ()> + Send>>;
+type RequestFuture = Pin<Box<dyn Future<Output = RequestEnd> + Send>>;
 
 pub(super) enum Phase {
     /// FCGI_PARAMS is still arriving.
@@ -44,6 +43,19 @@ pub(super) struct Slot {
     /// the params arrive (the params timeout), then the body's last
     /// progress (the body timeout, while `stdin_open` or `data_open`).
     pub(super) since: Instant,
+    /// BEGIN_REQUEST: where the request timeout and the slow log count
+    /// from.
+    pub(super) began: Instant,
+    /// A copy of the params, once complete: what logs and the status page
+    /// say about the request.
+    pub(super) label: RequestLabel,
+    /// The label, read from the copy the first time it is asked for.
+    read_label: Option<Box<Label>>,
+    /// The slow log wrote its line for this request.
+    pub(super) slow_logged: bool,
+    /// The request timeout ended this request: answer 503 if nothing was
+    /// sent yet.
+    pub(super) timed_out: bool,
     pub(super) phase: Phase,
     /// FCGI_STDIN has not ended yet.
     pub(super) stdin_open: bool,
@@ -52,8 +64,8 @@ pub(super) struct Slot {
     pub(super) data_open: bool,
     /// The body timeout ended this request: answer 408 if nothing was
     /// sent yet.
-    body_timed_out: bool,
-    abort: AbortSignal,
+    pub(super) body_timed_out: bool,
+    pub(super) abort: AbortSignal,
     pub(super) stdin: BodySender,
     stdin_reader: Option<Body>,
     pub(super) data: Option<(BodySender, Option<Body>)>,
@@ -128,6 +140,11 @@ where
             role,
             keep_conn,
             since: began,
+            began,
+            label: RequestLabel::with_buffer(std::mem::take(&mut self.spare_label)),
+            read_label: None,
+            slow_logged: false,
+            timed_out: false,
             phase: Phase::Params(ParamsDecoder::new(config.protocol_limits)),
             stdin_open: true,
             data_open: role == Role::Filter,
@@ -154,6 +171,10 @@ where
                 }
             };
         let environ = Environ::from_params(decoder.finish()?);
+        slot.label.fill(environ.params());
+        // Read while the params were arriving (the status page lists the
+        // request from BEGIN_REQUEST on), it was empty.
+        slot.read_label = None;
         let output = RequestOutput {
             conn: Arc::clone(&self.output),
             key: slot.key,
@@ -205,6 +226,12 @@ where
             });
             match catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(cx))) {
                 Ok(Poll::Pending) if !last_chance => index += 1,
+                Ok(Poll::Ready(RequestEnd { timed_out: true })) => {
+                    // A route's own time limit answered it.
+                    self.shared.metrics.request_timed_out();
+                    self.finish(index);
+                    ended = true;
+                }
                 Ok(_) => {
                     self.finish(index);
                     ended = true;
@@ -223,82 +250,61 @@ where
     /// something was written there (spec §3.3: a stream ends with an empty
     /// record; Appendix B sends it just before END_REQUEST), then
     /// END_REQUEST.
-    fn finish(&mut self, index: usize) {
-        let slot = self.slots.swap_remove(index);
-        self.last_activity = self.now();
-        if !matches!(slot.phase, Phase::Params(_)) {
+    pub(super) fn finish(&mut self, index: usize) {
+        let mut slot = self.slots.swap_remove(index);
+        let now = self.now();
+        self.last_activity = now;
+        // Begun and finished within one wake-up (the clock is read once
+        // per wake-up): no subtraction (55 instructions per request).
+        let elapsed = if now == slot.began {
+            std::time::Duration::ZERO
+        } else {
+            now.saturating_duration_since(slot.began)
+        };
+        let ran = !matches!(slot.phase, Phase::Params(_));
+        if ran {
             self.shared.metrics.requests_finished(1);
+            self.shared.metrics.request_took(elapsed);
         }
         let id = slot.key.request_id;
         if slot.body_timed_out {
             self.answer_body_timeout(slot.key);
         }
-        self.output.end_request(slot.key, |buf, stderr_written| {
+        if slot.timed_out {
+            self.answer_request_timeout(&mut slot);
+        }
+        let sent = self.output.end_request(slot.key, |buf, stderr_written| {
             protocol::encode_stream_end(buf, StreamType::Stdout, id);
             if stderr_written {
                 protocol::encode_stream_end(buf, StreamType::Stderr, id);
             }
             protocol::encode_end_request(buf, id, 0, ProtocolStatus::RequestComplete);
         });
+        if slot.slow_logged {
+            let label = slot.label();
+            tracing::warn!(
+                target: crate::access_log::SLOW_TARGET,
+                request_id = id,
+                method = label.method,
+                uri = label.uri,
+                elapsed_ms = elapsed.as_millis() as u64,
+                "slow request finished after {elapsed:?}: {} {}",
+                label.method,
+                label.uri,
+            );
+        }
+        if ran
+            && let Some(sent) = sent
+            && tracing::enabled!(target: crate::access_log::ACCESS_TARGET, tracing::Level::INFO)
+        {
+            super::report::log_access(&mut slot, sent, elapsed);
+        }
+        self.spare_label = slot.label.into_buffer();
         // A body the handler left unread is discarded from here on.
         slot.stdin.abort();
         if self.blocked_on == Some(slot.key) {
             self.input_resumed();
         }
-    }
-
-    /// No more of the request's body arrived within the body timeout: its
-    /// body reads fail, its abort signal trips, and the handler gets one
-    /// last poll; [`finish`](Self::finish) then answers what is left to
-    /// answer.
-    pub(super) fn time_out_body(&mut self, index: usize) {
-        let timeout = self.shared.config.body_timeout;
-        let slot = &mut self.slots[index];
-        tracing::warn!(
-            request_id = slot.key.request_id,
-            ?timeout,
-            "ending a request: no more of its body arrived within the body timeout"
-        );
-        self.shared.metrics.body_timed_out();
-        slot.body_timed_out = true;
-        slot.stdin.fail(BodyError::TimedOut { timeout });
-        if let Some((data, _)) = &slot.data {
-            data.fail(BodyError::TimedOut { timeout });
-        }
-        slot.abort.abort();
-        let phase = std::mem::replace(
-            &mut slot.phase,
-            Phase::Params(ParamsDecoder::new(self.shared.config.protocol_limits)),
-        );
-        match phase {
-            Phase::Running(future) | Phase::Aborting(future) => {
-                slot.phase = Phase::Aborting(future);
-            }
-            Phase::Params(_) => self.finish(index),
-        }
-    }
-
-    /// The answer to a request ended by the body timeout: 408 if nothing
-    /// of the response was sent (what was sent stays as it is otherwise),
-    /// and why, on FCGI_STDERR.
-    fn answer_body_timeout(&mut self, key: RequestKey) {
-        if !self.output.stdout_started(key) {
-            let _ = self.output.append(key, StreamType::Stdout, |buf| {
-                protocol::encode_stream(
-                    buf,
-                    StreamType::Stdout,
-                    key.request_id,
-                    b"Status: 408 Request Timeout\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 16\r\n\r\nRequest Timeout\n",
-                );
-            });
-        }
-        let line = format!(
-            "fastcgi: request {}: no more of the request body arrived for {:?} (Server::body_timeout); the request was ended\n",
-            key.request_id, self.shared.config.body_timeout
-        );
-        let _ = self.output.append(key, StreamType::Stderr, |buf| {
-            protocol::encode_stream(buf, StreamType::Stderr, key.request_id, line.as_bytes());
-        });
     }
 
     /// The web server aborted the request: trip its signal and give the
@@ -377,5 +383,14 @@ where
             protocol::encode_stream(buf, StreamType::Stderr, key.request_id, line.as_bytes());
         });
         self.finish(index);
+    }
+}
+
+impl Slot {
+    /// What logs and the status page say about the request.
+    pub(super) fn label(&mut self) -> &Label {
+        let label = &self.label;
+        self.read_label
+            .get_or_insert_with(|| Box::new(label.read()))
     }
 }

@@ -1,4 +1,5 @@
-//! The idle, params, body and write deadlines, on one timer.
+//! The idle, params, body and write deadlines, and each request's time
+//! limit and slow-log threshold, on one timer.
 
 use std::task::Context;
 
@@ -16,6 +17,10 @@ enum Expiry {
     Close(fn() -> Outcome),
     /// The request in this slot ends: its body stopped arriving.
     Body(usize),
+    /// The request in this slot ran over the request timeout.
+    Request(usize),
+    /// The request in this slot passed the slow-request threshold.
+    Slow(usize),
 }
 
 impl<H, IO> Connection<H, IO>
@@ -29,8 +34,8 @@ where
     /// request.
     pub(super) fn poll_timers(&mut self, cx: &mut Context<'_>) -> Option<Outcome> {
         let mut now = self.now();
-        let config = &self.shared.config;
         loop {
+            let config = &self.shared.config;
             let mut next: Option<(Instant, Expiry)> = None;
             let mut consider = |deadline: Instant, expiry: Expiry| {
                 if next.is_none_or(|(current, _)| deadline < current) {
@@ -61,6 +66,14 @@ where
                     }
                     Phase::Running(_) | Phase::Aborting(_) => {}
                 }
+                if let Some(limit) = config.request_timeout {
+                    consider(slot.began + limit, Expiry::Request(index));
+                }
+                if let Some(threshold) = config.slow_request
+                    && !slot.slow_logged
+                {
+                    consider(slot.began + threshold, Expiry::Slow(index));
+                }
             }
             if !self.front.is_empty() {
                 consider(
@@ -78,6 +91,16 @@ where
                         self.time_out_body(index);
                         cx.waker().wake_by_ref();
                         return None;
+                    }
+                    Expiry::Request(index) => {
+                        self.time_out_request(index);
+                        // Its answer is to be written.
+                        cx.waker().wake_by_ref();
+                        return None;
+                    }
+                    Expiry::Slow(index) => {
+                        self.log_slow(index);
+                        continue;
                     }
                 }
             }
