@@ -46,7 +46,10 @@ pub enum Error {
         #[source]
         source: io::Error,
     },
-    /// A unix socket path is in use by a running process.
+    /// A unix socket path is in use by a running process. Only when the
+    /// path is too long to bind beside it first: otherwise
+    /// [`Listener::bind`](crate::server::Listener::bind) takes the path
+    /// over (a zero-downtime restart).
     #[error(
         "the unix socket {path} is in use by a running process (a connection to it succeeded); stop that process or choose another path"
     )]

@@ -124,20 +124,12 @@ impl ConnOutput {
         stream: StreamType,
         encode: impl FnOnce(&mut BytesMut),
     ) -> Result<u64, OutputClosed> {
-        let mut state = self.lock();
-        if state.closed {
-            return Err(OutputClosed::Connection);
-        }
-        let Some(active) = state.active.iter_mut().find(|a| a.key == key) else {
-            return Err(OutputClosed::RequestEnded);
-        };
-        match stream {
+        self.append_for(key, encode, |active| match stream {
             StreamType::Stdout => active.stdout_started = true,
             StreamType::Stderr => active.stderr_started = true,
             // Streams the web server sends: the application never does.
             StreamType::Params | StreamType::Stdin | StreamType::Data => {}
-        }
-        Ok(state.push(self.conn_polling(), encode))
+        })
     }
 
     /// [`append`](Self::append) on STDOUT, noting the response's status
@@ -150,6 +142,25 @@ impl ConnOutput {
         body_len: usize,
         encode: impl FnOnce(&mut BytesMut),
     ) -> Result<u64, OutputClosed> {
+        self.append_for(key, encode, |active| {
+            active.stdout_started = true;
+            if let Some(status) = status {
+                active.sent.status = status;
+            }
+            active.sent.body_bytes += body_len as u64;
+        })
+    }
+
+    /// Appends what `encode` produces for the request `key`, after `note`
+    /// has recorded it on the request, unless the connection closed or the
+    /// request ended. One lock for both.
+    #[inline]
+    fn append_for(
+        &self,
+        key: RequestKey,
+        encode: impl FnOnce(&mut BytesMut),
+        note: impl FnOnce(&mut ActiveRequest),
+    ) -> Result<u64, OutputClosed> {
         let mut state = self.lock();
         if state.closed {
             return Err(OutputClosed::Connection);
@@ -157,11 +168,7 @@ impl ConnOutput {
         let Some(active) = state.active.iter_mut().find(|a| a.key == key) else {
             return Err(OutputClosed::RequestEnded);
         };
-        active.stdout_started = true;
-        if let Some(status) = status {
-            active.sent.status = status;
-        }
-        active.sent.body_bytes += body_len as u64;
+        note(active);
         Ok(state.push(self.conn_polling(), encode))
     }
 

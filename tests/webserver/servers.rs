@@ -151,6 +151,30 @@ pub fn nginx_upstreams(
     write_recipe("nginx-upstreams.conf", run_dir, &vars)
 }
 
+/// Writes the recipe `examples/deploy/nginx-one-address.conf` into
+/// `run_dir`: nginx on 127.0.0.1:`http_port` in front of the one app
+/// address `app` (nginx's syntax: `127.0.0.1:9000` or `unix:/path`).
+/// Returns the config file's path.
+pub fn nginx_one_address(run_dir: &Path, app: &str, http_port: u16) -> Result<PathBuf, String> {
+    let vars = [
+        ("RUN_DIR", run_dir.display().to_string()),
+        ("HTTP_PORT", http_port.to_string()),
+        ("APP", app.to_owned()),
+    ];
+    write_recipe("nginx-one-address.conf", run_dir, &vars)
+}
+
+/// Writes the recipe `examples/deploy/apache.conf` into a fresh run
+/// directory named `name`: Apache on 127.0.0.1:`http_port` in front of the
+/// app at `app` (TCP). Returns the run directory and the config file.
+pub fn apache_conf(name: &str, app: &str, http_port: u16) -> Result<(PathBuf, PathBuf), String> {
+    let dir = run_dir(name)?;
+    let mut vars = base_vars(&dir, http_port);
+    vars.push(("APP_ADDR", app.to_owned()));
+    let conf = write_recipe("apache.conf", &dir, &vars)?;
+    Ok((dir, conf))
+}
+
 /// lighttpd, which starts the app itself with its listening socket on fd 0
 /// (`examples/deploy/lighttpd.conf`).
 pub async fn lighttpd() -> Result<Option<Deployment>, String> {

@@ -11,6 +11,7 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use super::connection::{Connection, Outcome, Shared};
+use super::listen::SocketFile;
 use super::{Listener, Server, ShutdownHandle};
 use crate::error::Error;
 use crate::extract::BackgroundTasks;
@@ -78,8 +79,10 @@ impl Server {
             .map(|a| a.to_string())
             .unwrap_or_default();
         let socket_file = match &listener {
-            Listener::Unix { path, .. } => path.clone(),
-            Listener::Tcp(_) => None,
+            Listener::Unix {
+                path: Some(path), ..
+            } => SocketFile::of(path),
+            _ => None,
         };
         let accept = Acceptor::new(listener)?;
         tracing::info!(%addr, "serving FastCGI");
@@ -136,32 +139,38 @@ impl Server {
                     // waiting: a select branch for them would be polled, and
                     // re-register its waker, at every turn of the loop.
                     while connections.try_join_next().is_some() {}
-                    let shared = Arc::clone(&shared);
-                    match stream {
-                        Accepted::Tcp(stream, peer) => {
-                            if let Some(filter) = &self.peer_filter
-                                && !filter.allows(peer.ip())
-                            {
-                                    tracing::warn!(%peer, "closing a connection from a peer not in FCGI_WEB_SERVER_ADDRS");
-                                self.metrics.peer_rejected();
-                                continue;
-                            }
-                            let _ = stream.set_nodelay(true);
-                            connections.spawn(serve_one(stream, shared, shutdown.clone(), Peer::Tcp(peer), permit));
-                        }
-                        Accepted::Unix(stream) => {
-                            connections.spawn(serve_one(stream, shared, shutdown.clone(), Peer::Unix, permit));
-                        }
-                    }
+                    let ctx = (&shared, &shutdown, self.peer_filter.as_ref(), &self.metrics);
+                    spawn_connection(&mut connections, stream, ctx, Some(permit));
                 }
             }
         }
-        // Close the listening socket first: new connections are refused at
+        // Connections the kernel completed but nobody accepted yet would be
+        // reset when the listener closes, after the web server may have
+        // written its request on them (with SO_REUSEPORT the kernel keeps
+        // handing this listener its share of new connections until it
+        // closes). Accept them all and serve them: they are served like any
+        // connection accepted before the shutdown (see `connection/drain.rs`).
+        let mut late = 0usize;
+        while let Some(stream) = accept.accept_queued() {
+            late += 1;
+            // Past max_connections if need be: dropping them is what this
+            // is here to avoid, and the backlog bounds how many there are.
+            let permit = Arc::clone(&slots).try_acquire_owned().ok();
+            let ctx = (&shared, &shutdown, self.peer_filter.as_ref(), &self.metrics);
+            spawn_connection(&mut connections, stream, ctx, permit);
+        }
+        // Then close the listening socket: new connections are refused at
         // once (a web server retries them elsewhere) instead of waiting in
         // the backlog of a server that will never accept them.
         drop(accept);
-        if let Some(path) = &socket_file {
-            let _ = std::fs::remove_file(path);
+        if let Some(file) = &socket_file {
+            file.remove_if_ours();
+        }
+        if late > 0 {
+            tracing::debug!(
+                connections = late,
+                "accepted the connections queued at shutdown"
+            );
         }
         while connections.try_join_next().is_some() {}
         tracing::info!(
@@ -206,6 +215,42 @@ impl<T> Drop for AbortOnDrop<T> {
     }
 }
 
+/// What a new connection's task is spawned with.
+type SpawnContext<'a, H> = (
+    &'a Arc<Shared<H>>,
+    &'a ShutdownHandle,
+    Option<&'a super::PeerFilter>,
+    &'a super::Metrics,
+);
+
+/// Spawns the task serving an accepted connection, unless its peer is not
+/// one FCGI_WEB_SERVER_ADDRS allows.
+fn spawn_connection<H: Handler>(
+    connections: &mut JoinSet<()>,
+    accepted: Accepted,
+    (shared, shutdown, peer_filter, metrics): SpawnContext<'_, H>,
+    permit: Option<tokio::sync::OwnedSemaphorePermit>,
+) {
+    let shared = Arc::clone(shared);
+    let shutdown = shutdown.clone();
+    match accepted {
+        Accepted::Tcp(stream, peer) => {
+            if let Some(filter) = peer_filter
+                && !filter.allows(peer.ip())
+            {
+                tracing::warn!(%peer, "closing a connection from a peer not in FCGI_WEB_SERVER_ADDRS");
+                metrics.peer_rejected();
+                return;
+            }
+            let _ = stream.set_nodelay(true);
+            connections.spawn(serve_one(stream, shared, shutdown, Peer::Tcp(peer), permit));
+        }
+        Accepted::Unix(stream) => {
+            connections.spawn(serve_one(stream, shared, shutdown, Peer::Unix, permit));
+        }
+    }
+}
+
 /// Serves one connection outside the accept loop (no shutdown signal).
 pub(crate) async fn serve_shared<H, IO>(shared: Arc<Shared<H>>, io: IO)
 where
@@ -225,10 +270,10 @@ async fn serve_one<H, IO>(
     shared: Arc<Shared<H>>,
     shutdown: ShutdownHandle,
     peer: Peer,
-    _permit: tokio::sync::OwnedSemaphorePermit,
+    _permit: Option<tokio::sync::OwnedSemaphorePermit>,
 ) where
     H: Handler,
-    IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    IO: AsyncRead + AsyncWrite + std::os::fd::AsRawFd + Unpin + Send + 'static,
 {
     let shutdown = Box::pin(async move { shutdown.wait().await });
     // Everything logged while serving this connection (protocol errors,
@@ -239,7 +284,11 @@ async fn serve_one<H, IO>(
     // Boxed: the task's future is then a few words instead of the whole
     // connection (about 1 KiB), which tokio copies several times while
     // spawning and starting it; one allocation costs less than the copies.
-    let serving = Box::pin(Connection::new(io, shared, shutdown).run());
+    let mut connection = Connection::new(io, shared, shutdown);
+    if let Peer::Tcp(_) = peer {
+        connection = connection.on_tcp();
+    }
+    let serving = Box::pin(connection.run());
     let outcome = tracing::Instrument::instrument(serving, span).await;
     match outcome {
         Outcome::Done | Outcome::PeerClosed | Outcome::IdleTimeout => {
@@ -286,6 +335,27 @@ impl Acceptor {
             Listener::Tcp(l) => Acceptor::Tcp(tokio::net::TcpListener::from_std(l)?),
             Listener::Unix { listener, .. } => {
                 Acceptor::Unix(tokio::net::UnixListener::from_std(listener)?)
+            }
+        })
+    }
+
+    /// A connection already waiting in the backlog, without waiting for
+    /// one; `None` when there is none (or accepting fails). Asks the
+    /// kernel itself: tokio's readiness may not have seen the newest ones.
+    fn accept_queued(&self) -> Option<Accepted> {
+        let listener = match self {
+            Acceptor::Tcp(l) => socket2::SockRef::from(l),
+            Acceptor::Unix(l) => socket2::SockRef::from(l),
+        };
+        let (socket, peer) = listener.accept().ok()?;
+        socket.set_nonblocking(true).ok()?;
+        Some(match self {
+            Acceptor::Tcp(_) => Accepted::Tcp(
+                tokio::net::TcpStream::from_std(socket.into()).ok()?,
+                peer.as_socket()?,
+            ),
+            Acceptor::Unix(_) => {
+                Accepted::Unix(tokio::net::UnixStream::from_std(socket.into()).ok()?)
             }
         })
     }

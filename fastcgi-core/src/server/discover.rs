@@ -13,7 +13,8 @@ impl Server {
     /// 1. systemd socket activation (`LISTEN_FDS`, `LISTEN_PID`: fd 3);
     /// 2. `FCGI_BIND`: `HOST:PORT`, `[V6]:PORT` or `unix:/path` (with
     ///    `FCGI_REUSEPORT=1`, a TCP port is bound with `SO_REUSEPORT` so
-    ///    several processes can share it);
+    ///    several processes can share it; a unix path is taken over from
+    ///    a running instance atomically, see [`Listener::bind`]);
     /// 3. fd 0, when it is a listening socket (FCGI_LISTENSOCK_FILENO: how
     ///    spawn-fcgi, lighttpd's `bin-path` and mod_fcgid start apps).
     ///

@@ -82,8 +82,18 @@ impl std::fmt::Display for BindAddr {
 }
 
 impl Listener {
-    /// Binds `addr`. For a unix socket, a stale socket file (left by a dead
-    /// process: nothing accepts on it) is replaced; a live one is an error.
+    /// Binds `addr`.
+    ///
+    /// A unix socket replaces whatever is at the path, atomically: it is
+    /// bound at `PATH.new-PID` beside it, given the permissions of the
+    /// socket it replaces, then renamed over `PATH`, so a web server
+    /// connecting meanwhile reaches either the old socket or the new one,
+    /// never nothing. That is a zero-downtime restart on one path: start the
+    /// new instance, then SIGTERM the old one, which serves what it has,
+    /// and leaves the file alone because it is no longer its own. (When
+    /// `PATH.new-PID` is too long for a socket address, the socket is bound
+    /// in place: a stale file is replaced, a live one is
+    /// [`Error::SocketInUse`].)
     pub fn bind(addr: &BindAddr) -> Result<Self, Error> {
         match addr {
             BindAddr::Tcp(sock) => {
@@ -257,11 +267,15 @@ impl Listener {
         match self {
             Listener::Tcp(l) => l.local_addr().map(BindAddr::Tcp),
             Listener::Unix { listener, path } => {
+                // The path it was published at first: the socket itself
+                // may have been bound at a staging path (see `bind`).
+                if let Some(path) = path {
+                    return Ok(BindAddr::Unix(path.clone()));
+                }
                 let addr = listener.local_addr()?;
                 Ok(BindAddr::Unix(
                     addr.as_pathname()
                         .map(Path::to_path_buf)
-                        .or_else(|| path.clone())
                         .unwrap_or_default(),
                 ))
             }
@@ -290,7 +304,53 @@ impl AsRawFd for Listener {
     }
 }
 
+/// Binds a unix socket at `path` without a moment in which connecting to
+/// `path` fails: the socket is bound at a temporary path beside it, given
+/// the mode of the socket it replaces, and `rename()`d over `path` in one
+/// step. A running instance on `path` keeps the connections it has and
+/// gets no new ones: it is being replaced (a restart), and it removes the
+/// file on shutdown only while it is still its own ([`SocketFile`]).
 fn bind_unix(path: &Path, addr: &BindAddr) -> Result<Listener, Error> {
+    let bind_error = |source| Error::Bind {
+        address: addr.to_string(),
+        source,
+    };
+    let Some(staging) = staging_path(path) else {
+        // No room for a longer name (sun_path holds 107 bytes): bind in
+        // place, replacing a stale file.
+        return bind_unix_in_place(path, addr);
+    };
+    let _ = std::fs::remove_file(&staging);
+    let listener = UnixListener::bind(&staging).map_err(bind_error)?;
+    let published = (|| {
+        if let Ok(live) = std::fs::metadata(path) {
+            std::fs::set_permissions(&staging, live.permissions())?;
+            // Not probed with a connection: a running instance would
+            // have to serve it.
+            tracing::info!(path = %path.display(), "replacing the unix socket at this path");
+        }
+        std::fs::rename(&staging, path)
+    })();
+    if let Err(err) = published {
+        let _ = std::fs::remove_file(&staging);
+        return Err(bind_error(err));
+    }
+    Ok(Listener::Unix {
+        listener,
+        path: Some(path.to_owned()),
+    })
+}
+
+/// `path` with `.new-PID` appended, when the result still fits a socket
+/// address.
+fn staging_path(path: &Path) -> Option<PathBuf> {
+    let mut name = path.file_name()?.to_owned();
+    name.push(format!(".new-{}", std::process::id()));
+    let staging = path.with_file_name(name);
+    (staging.as_os_str().len() < 108).then_some(staging)
+}
+
+fn bind_unix_in_place(path: &Path, addr: &BindAddr) -> Result<Listener, Error> {
     let bind_error = |source| Error::Bind {
         address: addr.to_string(),
         source,
@@ -313,6 +373,43 @@ fn bind_unix(path: &Path, addr: &BindAddr) -> Result<Listener, Error> {
         listener,
         path: Some(path.to_owned()),
     })
+}
+
+/// The socket file a server created, as it was when the server began:
+/// removed on shutdown only if the path still names that file. A newer
+/// instance that took the path over ([`Listener::bind`]) keeps its socket.
+#[derive(Debug)]
+pub(crate) struct SocketFile {
+    path: PathBuf,
+    dev: u64,
+    ino: u64,
+}
+
+impl SocketFile {
+    /// The file at `path` now; `None` if there is none.
+    pub(crate) fn of(path: &Path) -> Option<Self> {
+        use std::os::unix::fs::MetadataExt;
+        let meta = std::fs::symlink_metadata(path).ok()?;
+        Some(Self {
+            path: path.to_owned(),
+            dev: meta.dev(),
+            ino: meta.ino(),
+        })
+    }
+
+    /// Removes the file if the path still names it.
+    pub(crate) fn remove_if_ours(&self) {
+        match Self::of(&self.path) {
+            Some(now) if now.dev == self.dev && now.ino == self.ino => {
+                let _ = std::fs::remove_file(&self.path);
+            }
+            Some(_) => tracing::info!(
+                path = %self.path.display(),
+                "leaving the unix socket in place: another instance took it over"
+            ),
+            None => {}
+        }
+    }
 }
 
 fn getsockopt_int(fd: RawFd, level: libc::c_int, name: libc::c_int) -> io::Result<libc::c_int> {
@@ -399,21 +496,72 @@ mod tests {
     }
 
     #[test]
-    fn stale_unix_socket_is_replaced_and_live_one_refused() {
+    fn unix_socket_is_taken_over_and_removed_only_by_its_owner() {
         let dir = std::env::temp_dir().join(format!("fcgi-listen-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("s.sock");
         let _ = std::fs::remove_file(&path);
         let addr = BindAddr::Unix(path.clone());
-        let live = Listener::bind(&addr).unwrap();
-        assert!(matches!(
-            Listener::bind(&addr),
-            Err(Error::SocketInUse { .. })
-        ));
-        drop(live); // the file stays behind: stale
+        let old = Listener::bind(&addr).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o660)).unwrap();
+        let old_file = SocketFile::of(&path).unwrap();
+        // A client of the old socket, connected before the take-over.
+        let before = UnixStream::connect(&path).unwrap();
+
+        let new = Listener::bind(&addr).unwrap();
+        let new_file = SocketFile::of(&path).unwrap();
+        assert_ne!(old_file.ino, new_file.ino, "the path names the new socket");
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(
+            mode, 0o660,
+            "the new socket keeps the old one's permissions"
+        );
+        assert!(
+            !dir.join(format!("s.sock.new-{}", std::process::id()))
+                .exists()
+        );
+        // New connections reach the new listener; the old one keeps its own.
+        let after = UnixStream::connect(&path).unwrap();
+        new.set_nonblocking().unwrap();
+        old.set_nonblocking().unwrap();
+        let (
+            Listener::Unix {
+                listener: new_l, ..
+            },
+            Listener::Unix {
+                listener: old_l, ..
+            },
+        ) = (&new, &old)
+        else {
+            panic!("unix listeners");
+        };
+        new_l
+            .accept()
+            .expect("the new socket has the new connection");
+        assert!(new_l.accept().is_err(), "and only that one");
+        old_l
+            .accept()
+            .expect("the old socket keeps the connection it had");
+        assert!(old_l.accept().is_err(), "and gets no new one");
+        drop((before, after));
+
+        // The old instance's shutdown leaves the new socket alone...
+        old_file.remove_if_ours();
+        assert!(path.exists());
+        drop(old);
+        assert!(UnixStream::connect(&path).is_ok());
+        // ...and the new one's removes it.
+        new_file.remove_if_ours();
+        assert!(!path.exists());
+        drop(new);
+
+        // A stale file (nothing listens) is replaced the same way.
+        let stale = Listener::bind(&addr).unwrap();
+        drop(stale);
         assert!(path.exists());
         let again = Listener::bind(&addr).unwrap();
         assert!(is_listening_socket(again.as_raw_fd()));
+        assert!(UnixStream::connect(&path).is_ok());
         drop(again);
         std::fs::remove_dir_all(&dir).unwrap();
     }

@@ -235,6 +235,11 @@ impl Connection {
                 Ok(())
             }
             Record::Unknown { request_id: 0, .. } => Ok(()),
+            // A draining application's "do not reuse this connection" (an
+            // empty FCGI_STDERR for an id with no request, see
+            // `server::connection::drain`): it ends nothing, and it serves
+            // requests until the connection closes.
+            Record::Stderr { content, .. } if content.is_empty() => Ok(()),
             other => Err(unexpected_error(&other)),
         }
     }

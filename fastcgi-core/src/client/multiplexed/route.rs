@@ -90,15 +90,20 @@ impl Task {
         event: ResponseEvent,
         capacity: usize,
     ) -> Result<(), ClientError> {
+        let empty =
+            matches!(&event, ResponseEvent::Stdout(b) | ResponseEvent::Stderr(b) if b.is_empty());
         let Some(slot) = self.slot(id) else {
+            if empty && record_type == RecordType::Stderr {
+                // A draining application's "do not reuse this connection"
+                // (see `server::connection::drain`): it ends nothing.
+                return Ok(());
+            }
             return Err(ProtocolError::UnexpectedRecord {
                 record_type,
                 request_id: id,
             }
             .into());
         };
-        let empty =
-            matches!(&event, ResponseEvent::Stdout(b) | ResponseEvent::Stderr(b) if b.is_empty());
         if !empty && !slot.abandoned && !slot.inbox.0.push(event, capacity) {
             self.blocked_on = Some(id);
         }

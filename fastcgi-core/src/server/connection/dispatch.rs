@@ -22,7 +22,13 @@ where
                 request_id,
                 role,
                 flags,
-            } => return self.begin(request_id, role, flags),
+            } => {
+                self.last_request_id = Some(request_id);
+                if self.draining.is_some() {
+                    self.request_began_while_draining();
+                }
+                return self.begin(request_id, role, flags);
+            }
             Record::GetValues { content } => {
                 self.last_activity = self.now();
                 self.answer_get_values(&content);

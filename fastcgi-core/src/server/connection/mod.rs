@@ -12,6 +12,7 @@
 mod close;
 mod deadlines;
 mod dispatch;
+mod drain;
 mod read;
 mod report;
 mod slots;
@@ -49,7 +50,7 @@ pub(crate) struct Shared<H> {
 /// Why a connection ended.
 #[derive(Debug)]
 pub(crate) enum Outcome {
-    /// Closed on purpose: KEEP_CONN was clear, or the server shuts down.
+    /// Closed on purpose: KEEP_CONN was clear.
     Done,
     /// The web server closed its side.
     PeerClosed,
@@ -78,6 +79,18 @@ pub(crate) struct Connection<H, IO> {
     close_when_idle: bool,
     shutdown: Pin<Box<dyn Future<Output = ()> + Send>>,
     shutdown_seen: bool,
+    /// When shutdown began, once it has (see `drain.rs`).
+    draining: Option<Instant>,
+    /// While draining: the web server is yet to be told to let the
+    /// connection go.
+    nudge_due: bool,
+    /// While draining: the web server was told (see `drain.rs`).
+    nudged: bool,
+    /// The socket's descriptor, when it is TCP (see `drain.rs`).
+    tcp_fd: Option<std::os::fd::RawFd>,
+    corked: bool,
+    /// The request id of the last BEGIN_REQUEST, if any came.
+    last_request_id: Option<u16>,
     timer: Pin<Box<Sleep>>,
     /// When the connection last did something that keeps it alive: a
     /// request began or ended, or a management record came. The idle
@@ -123,6 +136,12 @@ where
             close_when_idle: false,
             shutdown,
             shutdown_seen: false,
+            draining: None,
+            nudge_due: false,
+            nudged: false,
+            tcp_fd: None,
+            corked: false,
+            last_request_id: None,
             timer: Box::pin(tokio::time::sleep_until(now + shared.config.idle_timeout)),
             last_activity: now,
             last_write: now,
@@ -157,7 +176,7 @@ where
         // watch once per round cost ~700 instructions per request.)
         if !self.shutdown_seen && self.shutdown.as_mut().poll(cx).is_ready() {
             self.shutdown_seen = true;
-            self.close_when_idle = true;
+            self.start_draining();
         }
         for _ in 0..ROUNDS_BEFORE_YIELD {
             let mut progress = false;
@@ -171,6 +190,12 @@ where
 
             progress |= self.poll_requests(cx);
 
+            if self.draining.is_some() {
+                if self.close_when_idle && self.slots.is_empty() {
+                    self.hold_last_output();
+                }
+                self.nudge_when_idle();
+            }
             match self.poll_output(cx) {
                 Ok(wrote_something) => progress |= wrote_something,
                 Err(err) => return Poll::Ready(Outcome::Io(err)),

@@ -48,6 +48,9 @@ where
                     idle_since + config.idle_timeout,
                     Expiry::Close(|| Outcome::IdleTimeout),
                 );
+                if let Some(deadline) = self.drain_deadline(idle_since) {
+                    consider(deadline, Expiry::Close(|| Outcome::IdleTimeout));
+                }
             }
             // While a full body buffer holds reading back, the silence is
             // ours: no body deadline runs.
