@@ -59,6 +59,19 @@ impl Address {
     }
 }
 
+/// Connects a unix socket. Such a connect completes at once or fails at
+/// once (`EAGAIN` when the listener's backlog is full, as with tokio's
+/// `connect`), so the request can be written straight away, as nginx does:
+/// tokio's `UnixStream::connect` first waits a turn of the reactor for the
+/// socket to be reported writable, and the server has accepted the
+/// connection and found no request on it by then.
+fn connect_unix_now(path: &Path) -> io::Result<UnixStream> {
+    use socket2::{Domain, SockAddr, Socket, Type};
+    let socket = Socket::new(Domain::UNIX, Type::STREAM.nonblocking().cloexec(), None)?;
+    socket.connect(&SockAddr::unix(path)?)?;
+    UnixStream::from_std(socket.into())
+}
+
 fn connect_error(addr: String, source: io::Error) -> ClientError {
     ClientError::Connect {
         addr,
@@ -85,10 +98,9 @@ impl Transport {
     }
 
     pub(crate) async fn connect_unix(path: &Path) -> Result<Self, ClientError> {
-        let stream = UnixStream::connect(path)
-            .await
-            .map_err(|err| connect_error(format!("unix:{}", path.display()), err))?;
-        Ok(Transport::Unix(stream))
+        connect_unix_now(path)
+            .map(Transport::Unix)
+            .map_err(|err| connect_error(format!("unix:{}", path.display()), err))
     }
 
     /// Wraps any stream; TCP and unix streams are recognized and held
