@@ -10,6 +10,7 @@ use std::time::Duration;
 use common::app::app;
 use common::{RawPeer, Stream, TestServer};
 use fastcgi::protocol::Record;
+use fastcgi::server::Server;
 
 const ENV: &[(&str, &str)] = &[("QUERY_STRING", "mode=env")];
 
@@ -89,7 +90,12 @@ async fn without_keep_conn_the_connection_closes_after_end_request() {
 
 #[tokio::test]
 async fn a_peer_that_neither_uses_nor_closes_its_connection_is_closed() {
-    let server = TestServer::tcp(app(Arc::default()));
+    // Deferred accepts off: the connection that never sends anything is
+    // the server's from the start (with them on, see the next test).
+    let server = TestServer::start(
+        Server::bind("127.0.0.1:0").unwrap().defer_accept(false),
+        app(Arc::default()),
+    );
     let mut idle = server.connect().await;
     idle.request(1, true, ENV, b"").await;
     idle.response(1).await;
@@ -100,6 +106,29 @@ async fn a_peer_that_neither_uses_nor_closes_its_connection_is_closed() {
     assert!(idle.closed().await);
     assert!(silent.closed().await);
     server.finished().await;
+}
+
+/// With deferred accepts (the default), a TCP connection that has sent
+/// nothing is still the kernel's: it is not served, counted or waited for,
+/// and shutdown does not linger for it.
+#[tokio::test]
+async fn a_connection_that_sent_nothing_does_not_hold_up_shutdown() {
+    let server = TestServer::tcp(app(Arc::default()));
+    // Serving has begun (deferring is set up then): one request answered.
+    let mut first = server.connect().await;
+    first.request(1, false, ENV, b"").await;
+    first.response(1).await;
+    let _silent = server.connect().await;
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    server.shutdown();
+    let shutting_down = std::time::Instant::now();
+    server.finished().await;
+    // Not the 2-second linger an idle connection of the server's gets.
+    assert!(
+        shutting_down.elapsed() < Duration::from_millis(1500),
+        "shutdown waited {:?} for a connection that never sent anything",
+        shutting_down.elapsed()
+    );
 }
 
 /// fastcgi-rs's own clients read the notice as it is meant: nothing for

@@ -12,6 +12,7 @@ use tokio::task::JoinSet;
 
 use super::connection::{Connection, Outcome, Shared};
 use super::listen::SocketFile;
+use super::socket::{Accepted, AcceptedSocket, Acceptor};
 use super::{Listener, Server, ShutdownHandle};
 use crate::error::Error;
 use crate::extract::BackgroundTasks;
@@ -84,7 +85,11 @@ impl Server {
             } => SocketFile::of(path),
             _ => None,
         };
-        let accept = Acceptor::new(listener)?;
+        let defer = self
+            .config
+            .defer_accept
+            .then_some(self.config.params_timeout.max(Duration::from_secs(1)));
+        let accept = Acceptor::new(listener, defer)?;
         tracing::info!(%addr, "serving FastCGI");
         let background = self.state.get::<BackgroundTasks>().cloned();
         let shared = Arc::new(Shared {
@@ -150,6 +155,13 @@ impl Server {
         // handing this listener its share of new connections until it
         // closes). Accept them all and serve them: they are served like any
         // connection accepted before the shutdown (see `connection/drain.rs`).
+        if defer.is_some() {
+            // Connections made but held back by the kernel until their
+            // request comes: web servers write it at once, so a moment
+            // is enough for it to arrive and the connection to be queued.
+            accept.stop_deferring();
+            tokio::time::sleep(DEFERRED_REQUEST_WAIT).await;
+        }
         let mut late = 0usize;
         while let Some(stream) = accept.accept_queued() {
             late += 1;
@@ -205,6 +217,10 @@ impl Server {
     }
 }
 
+/// How long, at shutdown, connections held back by `TCP_DEFER_ACCEPT` get
+/// for their request to arrive before the listener closes.
+const DEFERRED_REQUEST_WAIT: Duration = Duration::from_millis(20);
+
 /// Aborts the task when dropped: dropping the `serve` future stops the
 /// accept loop it started, as it would if the loop ran inside it.
 struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
@@ -242,7 +258,7 @@ fn spawn_connection<H: Handler>(
                 metrics.peer_rejected();
                 return;
             }
-            let _ = stream.set_nodelay(true);
+            let _ = stream.set_nodelay();
             connections.spawn(serve_one(stream, shared, shutdown, Peer::Tcp(peer), permit));
         }
         Accepted::Unix(stream) => {
@@ -265,16 +281,13 @@ where
 }
 
 /// Serves one accepted connection; the permit frees its slot when done.
-async fn serve_one<H, IO>(
-    io: IO,
+async fn serve_one<H: Handler>(
+    io: AcceptedSocket,
     shared: Arc<Shared<H>>,
     shutdown: ShutdownHandle,
     peer: Peer,
     _permit: Option<tokio::sync::OwnedSemaphorePermit>,
-) where
-    H: Handler,
-    IO: AsyncRead + AsyncWrite + std::os::fd::AsRawFd + Unpin + Send + 'static,
-{
+) {
     let shutdown = Box::pin(async move { shutdown.wait().await });
     // Everything logged while serving this connection (protocol errors,
     // panics) carries the peer.
@@ -284,10 +297,8 @@ async fn serve_one<H, IO>(
     // Boxed: the task's future is then a few words instead of the whole
     // connection (about 1 KiB), which tokio copies several times while
     // spawning and starting it; one allocation costs less than the copies.
-    let mut connection = Connection::new(io, shared, shutdown);
-    if let Peer::Tcp(_) = peer {
-        connection = connection.on_tcp();
-    }
+    let tcp = matches!(peer, Peer::Tcp(_));
+    let connection = Connection::new(io, shared, shutdown).on_socket(tcp);
     let serving = Box::pin(connection.run());
     let outcome = tracing::Instrument::instrument(serving, span).await;
     match outcome {
@@ -315,55 +326,6 @@ impl std::fmt::Display for Peer {
         match self {
             Peer::Tcp(addr) => addr.fmt(f),
             Peer::Unix => f.write_str("unix"),
-        }
-    }
-}
-
-enum Acceptor {
-    Tcp(tokio::net::TcpListener),
-    Unix(tokio::net::UnixListener),
-}
-
-enum Accepted {
-    Tcp(tokio::net::TcpStream, SocketAddr),
-    Unix(tokio::net::UnixStream),
-}
-
-impl Acceptor {
-    fn new(listener: Listener) -> std::io::Result<Self> {
-        Ok(match listener {
-            Listener::Tcp(l) => Acceptor::Tcp(tokio::net::TcpListener::from_std(l)?),
-            Listener::Unix { listener, .. } => {
-                Acceptor::Unix(tokio::net::UnixListener::from_std(listener)?)
-            }
-        })
-    }
-
-    /// A connection already waiting in the backlog, without waiting for
-    /// one; `None` when there is none (or accepting fails). Asks the
-    /// kernel itself: tokio's readiness may not have seen the newest ones.
-    fn accept_queued(&self) -> Option<Accepted> {
-        let listener = match self {
-            Acceptor::Tcp(l) => socket2::SockRef::from(l),
-            Acceptor::Unix(l) => socket2::SockRef::from(l),
-        };
-        let (socket, peer) = listener.accept().ok()?;
-        socket.set_nonblocking(true).ok()?;
-        Some(match self {
-            Acceptor::Tcp(_) => Accepted::Tcp(
-                tokio::net::TcpStream::from_std(socket.into()).ok()?,
-                peer.as_socket()?,
-            ),
-            Acceptor::Unix(_) => {
-                Accepted::Unix(tokio::net::UnixStream::from_std(socket.into()).ok()?)
-            }
-        })
-    }
-
-    async fn accept(&self) -> std::io::Result<Accepted> {
-        match self {
-            Acceptor::Tcp(l) => l.accept().await.map(|(s, peer)| Accepted::Tcp(s, peer)),
-            Acceptor::Unix(l) => l.accept().await.map(|(s, _)| Accepted::Unix(s)),
         }
     }
 }

@@ -25,6 +25,8 @@ pub(crate) struct ServerConfig {
     pub(crate) request_timeout: Option<Duration>,
     /// PHP-FPM's `request_slowlog_timeout`.
     pub(crate) slow_request: Option<Duration>,
+    /// TCP_DEFER_ACCEPT on a TCP listener (nginx's `deferred`).
+    pub(crate) defer_accept: bool,
 }
 
 impl Default for ServerConfig {
@@ -45,6 +47,7 @@ impl Default for ServerConfig {
             drain_timeout: Duration::from_secs(2),
             request_timeout: None,
             slow_request: None,
+            defer_accept: true,
         }
     }
 }

@@ -22,6 +22,7 @@ mod listen;
 mod metrics;
 mod peer_filter;
 mod request_task;
+mod socket;
 
 use std::net::SocketAddr;
 use std::os::fd::{AsRawFd, RawFd};
@@ -346,6 +347,32 @@ impl Server {
     /// which writes to the process's stderr) shows them.
     pub fn slow_request_log(mut self, threshold: Duration) -> Self {
         self.config.slow_request = Some(threshold);
+        self
+    }
+
+    /// Whether, on a TCP listener, the kernel hands the server a new
+    /// connection only once its first bytes have arrived (Linux's
+    /// `TCP_DEFER_ACCEPT`, nginx's `listen ... deferred`, Apache httpd's
+    /// default `AcceptFilter http data`; default true). A web server
+    /// writes its request as soon as its connection is made, but the
+    /// server would otherwise be woken for the connection first, find no
+    /// request on it, and wait for it: with a connection per request
+    /// (Apache without `enablereuse`, lighttpd), deferring saves about a
+    /// fifth of the server's CPU per connection (BENCHMARKS.md). A
+    /// connection that sends nothing is handed over after the
+    /// [`params_timeout`](Self::params_timeout) (30 s) and then closed
+    /// when idle for the [`idle_timeout`](Self::idle_timeout); until then
+    /// it is not counted among the server's connections. At shutdown the
+    /// server stops deferring and serves the connections whose request
+    /// arrives within a few milliseconds more, before it closes the
+    /// listener; one that has sent nothing by then goes with the listener,
+    /// and its peer learns it (a reset) when it writes. No effect on unix
+    /// sockets.
+    ///
+    /// Turn it off when something must see connections that send nothing
+    /// at once (a test of the idle timeout, a connection count of probes).
+    pub fn defer_accept(mut self, enabled: bool) -> Self {
+        self.config.defer_accept = enabled;
         self
     }
 

@@ -72,14 +72,17 @@ where
     H: Handler,
     IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    /// Tells the connection that it serves a TCP socket, so that draining
-    /// can hold its last output back until the FIN can go with it
+    /// Tells the connection that it serves a socket the server accepted,
+    /// TCP or not: closing can then look at the socket itself (see
+    /// `close.rs`), and on TCP draining can hold its last output back
+    /// until the FIN can go with it
     /// ([`hold_last_output`](Self::hold_last_output)).
-    pub(crate) fn on_tcp(mut self) -> Self
+    pub(crate) fn on_socket(mut self, tcp: bool) -> Self
     where
         IO: AsRawFd,
     {
-        self.tcp_fd = Some(self.io.as_raw_fd());
+        self.socket_fd = Some(self.io.as_raw_fd());
+        self.tcp = tcp;
         self
     }
 
@@ -92,10 +95,10 @@ where
         if self.corked || self.draining.is_none() {
             return;
         }
-        if let Some(fd) = self.tcp_fd {
+        if let Some(fd) = self.socket_fd.filter(|_| self.tcp) {
             self.corked = true;
             // SAFETY: `fd` is the descriptor of `self.io` (taken from it in
-            // `on_tcp`), which is open as long as the connection lives;
+            // `on_socket`), which is open as long as the connection lives;
             // the borrow ends with this statement.
             let socket = unsafe { BorrowedFd::borrow_raw(fd) };
             let _ = socket2::SockRef::from(&socket).set_tcp_cork(true);
@@ -119,7 +122,7 @@ where
     /// A unix socket cannot send the two at once, and a web server could
     /// reuse the connection between them: it is told again instead.
     pub(super) fn request_began_while_draining(&mut self) {
-        if self.nudged && self.tcp_fd.is_some() {
+        if self.nudged && self.tcp {
             self.close_when_idle = true;
         } else {
             self.nudge_due = true;

@@ -73,6 +73,10 @@ pub(crate) struct Connection<H, IO> {
     /// The request whose full body buffer holds back reading.
     blocked_on: Option<RequestKey>,
     read_closed: bool,
+    /// The last read took less than the room it had, so the socket had
+    /// nothing more then: reading again is left until the task would
+    /// otherwise wait (see `read.rs`).
+    read_emptied: bool,
     /// The room made for the next read: it starts small and doubles while
     /// reads fill it (see `read.rs`).
     read_size: usize,
@@ -86,8 +90,14 @@ pub(crate) struct Connection<H, IO> {
     nudge_due: bool,
     /// While draining: the web server was told (see `drain.rs`).
     nudged: bool,
-    /// The socket's descriptor, when it is TCP (see `drain.rs`).
-    tcp_fd: Option<std::os::fd::RawFd>,
+    /// The socket's descriptor, when the connection serves a socket the
+    /// server accepted (not `serve_io`'s streams): see `close.rs`.
+    socket_fd: Option<std::os::fd::RawFd>,
+    /// That socket is TCP (see `drain.rs`).
+    tcp: bool,
+    /// The last request began with FCGI_KEEP_CONN clear: the web server
+    /// sends nothing after it and closes once it has the response.
+    asked_to_close: bool,
     corked: bool,
     /// The request id of the last BEGIN_REQUEST, if any came.
     last_request_id: Option<u16>,
@@ -132,6 +142,7 @@ where
             next_serial: 0,
             blocked_on: None,
             read_closed: false,
+            read_emptied: false,
             read_size: read::READ_MIN,
             close_when_idle: false,
             shutdown,
@@ -139,7 +150,9 @@ where
             draining: None,
             nudge_due: false,
             nudged: false,
-            tcp_fd: None,
+            socket_fd: None,
+            tcp: false,
+            asked_to_close: false,
             corked: false,
             last_request_id: None,
             timer: Box::pin(tokio::time::sleep_until(now + shared.config.idle_timeout)),
@@ -209,6 +222,15 @@ where
                 return Poll::Ready(Outcome::Done);
             }
             if !progress {
+                if std::mem::take(&mut self.read_emptied) && !self.read_closed {
+                    // Reads were skipped (see `read.rs`): one now, before
+                    // waiting.
+                    match self.poll_input(cx) {
+                        Ok(true) => continue,
+                        Ok(false) => {}
+                        Err(outcome) => return Poll::Ready(outcome),
+                    }
+                }
                 return match self.poll_timers(cx) {
                     Some(outcome) => Poll::Ready(outcome),
                     None => {

@@ -39,6 +39,13 @@ where
 {
     /// Dispatches buffered records, then reads more. Returns whether
     /// anything was read.
+    ///
+    /// After a read that did not fill its room the socket had nothing
+    /// more, and reading again at once would most likely find nothing: it
+    /// waits until the task has nothing else to do and would wait
+    /// (`poll_serve`). Besides a system call, this saves a connection that
+    /// is asked to close after its one request from joining the reactor
+    /// just to find out it has nothing more to read (see `socket.rs`).
     pub(super) fn poll_input(&mut self, cx: &mut Context<'_>) -> Result<bool, Outcome> {
         loop {
             if self.input_blocked(cx) {
@@ -49,6 +56,9 @@ where
                 Ok(Some(record)) => self.dispatch(record).map_err(Outcome::Protocol)?,
                 Ok(None) => break,
             }
+        }
+        if self.read_emptied {
+            return Ok(false);
         }
         let buf = self.decoder.buffer_mut();
         buf.reserve(self.read_size);
@@ -71,7 +81,9 @@ where
                     self.read_closed = true;
                     return Ok(true);
                 }
-                if n == room && self.read_size < READ_MAX {
+                if n < room {
+                    self.read_emptied = true;
+                } else if self.read_size < READ_MAX {
                     // The peer had more to say than there was room for.
                     self.read_size *= 2;
                 }

@@ -97,6 +97,7 @@ where
         if !keep_conn {
             // Close once this request ends (spec §5.1).
             self.close_when_idle = true;
+            self.asked_to_close = true;
         }
         let config = &self.shared.config;
         let refusal = match Role::from_u16(role) {
