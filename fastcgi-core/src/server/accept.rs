@@ -258,7 +258,6 @@ fn spawn_connection<H: Handler>(
                 metrics.peer_rejected();
                 return;
             }
-            let _ = stream.set_nodelay();
             connections.spawn(serve_one(stream, shared, shutdown, Peer::Tcp(peer), permit));
         }
         Accepted::Unix(stream) => {

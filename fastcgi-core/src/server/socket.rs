@@ -195,6 +195,11 @@ pub(crate) struct AcceptedSocket {
     state: State,
     /// A read found nothing once already (see [`direct`](Self::direct)).
     read_retried: bool,
+    /// TCP: `TCP_NODELAY` is yet to be set (see
+    /// [`nodelay_before_second_write`](Self::nodelay_before_second_write)).
+    nodelay_due: bool,
+    /// Something was written.
+    wrote: bool,
 }
 
 enum State {
@@ -212,16 +217,29 @@ impl AcceptedSocket {
         Self {
             state: State::Direct(socket, kind),
             read_retried: false,
+            nodelay_due: matches!(kind, Kind::Tcp),
+            wrote: false,
         }
     }
 
-    /// Sets `TCP_NODELAY` on a TCP socket: responses leave at once.
-    pub(super) fn set_nodelay(&self) -> io::Result<()> {
-        match &self.state {
-            State::Direct(socket, Kind::Tcp) => socket.set_tcp_nodelay(true),
-            State::Tcp(stream) => stream.set_nodelay(true),
-            _ => Ok(()),
+    /// Sets `TCP_NODELAY` before the second write of a TCP socket, so that
+    /// responses leave at once. Not before the first: Nagle's algorithm
+    /// holds a small write back only while an earlier one is
+    /// unacknowledged, so a connection's first write always leaves at once,
+    /// and a connection that answers its one request in one write is
+    /// spared the system call.
+    fn nodelay_before_second_write(&mut self) {
+        if !self.nodelay_due || !self.wrote {
+            return;
         }
+        self.nodelay_due = false;
+        // Best effort, as everywhere: without it, responses are only
+        // slower.
+        let _ = match &self.state {
+            State::Direct(socket, _) => socket.set_tcp_nodelay(true),
+            State::Tcp(stream) => stream.set_nodelay(true),
+            State::Unix(_) | State::Failed => Ok(()),
+        };
     }
 
     /// The socket has to wait: from now on the reactor tells when it is
@@ -324,16 +342,21 @@ impl AsyncWrite for AcceptedSocket {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
+        self.nodelay_before_second_write();
         // MSG_NOSIGNAL: a peer gone is an error to handle, not SIGPIPE.
         let attempt = |socket: &Socket| socket.send_with_flags(buf, libc::MSG_NOSIGNAL);
-        if let Some(result) = self.direct(cx, false, attempt) {
-            return result;
+        let written = match self.direct(cx, false, attempt) {
+            Some(result) => result,
+            None => match &mut self.state {
+                State::Tcp(stream) => Pin::new(stream).poll_write(cx, buf),
+                State::Unix(stream) => Pin::new(stream).poll_write(cx, buf),
+                State::Direct(..) | State::Failed => Poll::Ready(Err(gone())),
+            },
+        };
+        if let Poll::Ready(Ok(n)) = written {
+            self.wrote |= n > 0;
         }
-        match &mut self.state {
-            State::Tcp(stream) => Pin::new(stream).poll_write(cx, buf),
-            State::Unix(stream) => Pin::new(stream).poll_write(cx, buf),
-            State::Direct(..) | State::Failed => Poll::Ready(Err(gone())),
-        }
+        written
     }
 
     fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
