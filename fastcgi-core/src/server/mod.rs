@@ -357,8 +357,9 @@ impl Server {
     /// writes its request as soon as its connection is made, but the
     /// server would otherwise be woken for the connection first, find no
     /// request on it, and wait for it: with a connection per request
-    /// (Apache without `enablereuse`, lighttpd), deferring saves about a
-    /// fifth of the server's CPU per connection (BENCHMARKS.md). A
+    /// (Apache without `enablereuse`, lighttpd), deferring spares each
+    /// connection a wake-up and a registration with the reactor
+    /// (BENCHMARKS.md, *Issue 18*). A
     /// connection that sends nothing is handed over after the
     /// [`params_timeout`](Self::params_timeout) (30 s) and then closed
     /// when idle for the [`idle_timeout`](Self::idle_timeout); until then

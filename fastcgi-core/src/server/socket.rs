@@ -6,9 +6,9 @@
 //! has usually written its whole request by the time the connection is
 //! accepted, and reads the response at once. Such a connection never
 //! waits: registering it with epoll and removing it again (two
-//! `epoll_ctl`s, tokio's registration, a readiness round trip) was a
-//! sixth of what a one-request connection cost the server (BENCHMARKS.md,
-//! *Issue 18*). A socket that does have to wait (its request is not there
+//! `epoll_ctl`s and tokio's bookkeeping) and the wake-ups that came with
+//! it were about a sixth of what a one-request connection cost the server
+//! (BENCHMARKS.md, *Issue 18*). A socket that does have to wait (its request is not there
 //! yet, the peer reads slowly, a long response) is registered at that
 //! moment and then behaves as any tokio socket: registration reports the
 //! readiness the socket already has, so nothing that arrived in between is

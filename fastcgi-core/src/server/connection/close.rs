@@ -83,9 +83,11 @@ where
     /// file). Closing then sends a FIN, not a RST, and the response is
     /// delivered whole; the drain would only wait for the web server's own
     /// close, which costs a one-request connection a registration with
-    /// the reactor and a wake-up (a fifth of its CPU, BENCHMARKS.md). This
-    /// is what libfcgi's drain achieves too, and what nginx does for HTTP
-    /// (`lingering_close on` lingers only when more input is likely).
+    /// the reactor, a wake-up and a timer (BENCHMARKS.md, *Issue 18*).
+    /// nginx does the same for HTTP (`lingering_close on` lingers only
+    /// when more input is likely). Input that arrives after the close
+    /// would be answered with a reset, but a web server that cleared
+    /// FCGI_KEEP_CONN has no more to send.
     fn nothing_left_to_read(&mut self) -> bool {
         let Some(fd) = self.socket_fd else {
             return false;
