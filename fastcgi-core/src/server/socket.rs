@@ -246,15 +246,14 @@ impl AcceptedSocket {
     /// ready. Epoll reports the readiness a socket has when it is added,
     /// so data that came after the last attempt is not missed.
     fn register(&mut self) -> io::Result<()> {
-        let State::Direct(..) = self.state else {
-            return Ok(());
-        };
-        let State::Direct(socket, kind) = std::mem::replace(&mut self.state, State::Failed) else {
-            unreachable!("checked above");
-        };
-        self.state = match kind {
-            Kind::Tcp => State::Tcp(tokio::net::TcpStream::from_std(socket.into())?),
-            Kind::Unix => State::Unix(tokio::net::UnixStream::from_std(socket.into())?),
+        self.state = match std::mem::replace(&mut self.state, State::Failed) {
+            State::Direct(socket, Kind::Tcp) => {
+                State::Tcp(tokio::net::TcpStream::from_std(socket.into())?)
+            }
+            State::Direct(socket, Kind::Unix) => {
+                State::Unix(tokio::net::UnixStream::from_std(socket.into())?)
+            }
+            registered => registered,
         };
         Ok(())
     }
