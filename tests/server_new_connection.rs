@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use common::app::app;
 use common::{RawPeer, Stream, TestServer, request_bytes, temp_dir};
+use fastcgi::protocol::Record;
 use fastcgi::server::Server;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -199,4 +200,30 @@ async fn many_one_request_connections_at_once_each_get_their_response() {
     }
     tcp.stop().await;
     unix.stop().await;
+}
+
+/// A request multiplexed beside a response that streams as fast as the
+/// socket takes it is answered meanwhile, not after it: the reads a
+/// connection skips after a short one never outlast one of its wake-ups
+/// (`server/connection/read.rs`).
+#[tokio::test]
+async fn a_request_beside_a_response_that_streams_without_pause_is_answered_meanwhile() {
+    let server = TestServer::tcp(app(Arc::default()));
+    let mut peer = server.connect().await;
+    let big = format!("mode=big&n={}", 128 * 1024 * 1024);
+    peer.request(1, true, &[("QUERY_STRING", &big)], b"").await;
+    peer.request(2, true, ENV, b"").await;
+    assert_eq!(peer.response(2).await.status_line(), "Status: 200 OK");
+    let first_ended = peer
+        .take_backlog()
+        .iter()
+        .any(|record| matches!(record, Record::EndRequest { request_id: 1, .. }));
+    assert!(
+        !first_ended,
+        "request 2 waited for the 128 MiB of request 1"
+    );
+    // Request 1 ends early, aborted, with its END_REQUEST.
+    peer.abort(1).await;
+    peer.response(1).await;
+    server.stop().await;
 }

@@ -75,7 +75,7 @@ pub(crate) struct Connection<H, IO> {
     read_closed: bool,
     /// The last read took less than the room it had, so the socket had
     /// nothing more then: reading again is left until the task would
-    /// otherwise wait (see `read.rs`).
+    /// otherwise wait, or until its next wake-up (see `read.rs`).
     read_emptied: bool,
     /// The room made for the next read: it starts small and doubles while
     /// reads fill it (see `read.rs`).
@@ -183,6 +183,10 @@ where
 
     fn poll_serve(&mut self, cx: &mut Context<'_>) -> Poll<Outcome> {
         self.clock = None;
+        // Reads skipped after a short read (see `read.rs`) are skipped
+        // within one wake-up at most: output that keeps flowing for all
+        // the rounds must not keep new requests or an abort unread.
+        self.read_emptied = false;
         self.register_waker(cx);
         // Once per wake-up, not per round: the rounds below never wait, and
         // a shutdown that comes meanwhile wakes the task again. (Polling the
