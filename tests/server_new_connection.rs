@@ -93,6 +93,33 @@ async fn without_deferred_accepts_a_connection_is_the_servers_before_it_sends() 
     server.stop().await;
 }
 
+/// A listener shared with SO_REUSEPORT closes in a hand-over while the
+/// others go on: accepts are not deferred there, so no connection waits in
+/// the kernel for a listener about to close.
+#[tokio::test]
+async fn on_a_listener_shared_with_reuseport_accepts_are_not_deferred() {
+    use fastcgi::server::Listener;
+    let listener = Listener::bind_reuse_port("127.0.0.1:0".parse().expect("an address"))
+        .expect("bind with SO_REUSEPORT");
+    let server = Server::from_listener(listener);
+    let metrics = server.metrics();
+    let server = TestServer::start(server, app(Arc::default()));
+    // Serving has begun: one request answered.
+    request_in_pieces(&server).await;
+    let _silent = server.connect().await;
+    let accepted = tokio::time::timeout(Duration::from_secs(5), async {
+        while metrics.snapshot().connections_total < 2 {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await;
+    assert!(
+        accepted.is_ok(),
+        "a connection that sent nothing was held back"
+    );
+    server.stop().await;
+}
+
 /// The first look at the socket finds nothing: it joins the reactor and is
 /// woken when the rest comes.
 async fn request_in_pieces(server: &TestServer) {

@@ -155,11 +155,10 @@ impl Server {
         // handing this listener its share of new connections until it
         // closes). Accept them all and serve them: they are served like any
         // connection accepted before the shutdown (see `connection/drain.rs`).
-        if defer.is_some() {
+        if accept.stop_deferring() {
             // Connections made but held back by the kernel until their
             // request comes: web servers write it at once, so a moment
             // is enough for it to arrive and the connection to be queued.
-            accept.stop_deferring();
             tokio::time::sleep(DEFERRED_REQUEST_WAIT).await;
         }
         let mut late = 0usize;

@@ -367,7 +367,10 @@ impl Server {
     /// server stops deferring and serves the connections whose request
     /// arrives within a few milliseconds more, before it closes the
     /// listener; one that has sent nothing by then goes with the listener,
-    /// and its peer learns it (a reset) when it writes. No effect on unix
+    /// and its peer learns it when it writes. Not applied to a listener
+    /// shared with `SO_REUSEPORT` (`FCGI_REUSEPORT`, for hand-overs between
+    /// instances), where the connections held back for a closing instance
+    /// would be lost while the others carry on; and no effect on unix
     /// sockets.
     ///
     /// Turn it off when something must see connections that send nothing
