@@ -2,7 +2,6 @@
 //! drain what the peer still sends.
 
 use std::mem::MaybeUninit;
-use std::os::fd::BorrowedFd;
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 
@@ -88,17 +87,13 @@ where
     /// when more input is likely). Input that arrives after the close
     /// would be answered with a reset, but a web server that cleared
     /// FCGI_KEEP_CONN has no more to send.
-    fn nothing_left_to_read(&mut self) -> bool {
-        let Some(fd) = self.socket_fd else {
-            return false;
-        };
+    fn nothing_left_to_read(&self) -> bool {
         if !self.asked_to_close || self.decoder.buffered_len() != 0 {
             return false;
         }
-        // SAFETY: `fd` is the descriptor of `self.io` (taken from it in
-        // `on_socket`), open as long as the connection lives; the borrow
-        // ends with this function.
-        let socket = unsafe { BorrowedFd::borrow_raw(fd) };
+        let Some(socket) = self.socket() else {
+            return false;
+        };
         let mut byte = [MaybeUninit::uninit(); 1];
         let flags = libc::MSG_PEEK | libc::MSG_DONTWAIT;
         match socket2::SockRef::from(&socket).recv_with_flags(&mut byte, flags) {

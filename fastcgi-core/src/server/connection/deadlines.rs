@@ -4,10 +4,10 @@
 use tokio::io::{AsyncRead, AsyncWrite};
 
 use super::Connection;
-use super::slots::{Phase, Slot};
+use super::slots::Slot;
 use crate::handler::Handler;
 use crate::output::RequestKey;
-use crate::protocol::{self, ParamsDecoder, StreamType};
+use crate::protocol::{self, StreamType};
 use crate::request::BodyError;
 
 impl<H, IO> Connection<H, IO>
@@ -34,16 +34,7 @@ where
             data.fail(BodyError::TimedOut { timeout });
         }
         slot.abort.abort();
-        let phase = std::mem::replace(
-            &mut slot.phase,
-            Phase::Params(ParamsDecoder::new(self.shared.config.protocol_limits)),
-        );
-        match phase {
-            Phase::Running(future) | Phase::Aborting(future) => {
-                slot.phase = Phase::Aborting(future);
-            }
-            Phase::Params(_) => self.finish(index),
-        }
+        self.last_poll_or_finish(index);
     }
 
     /// The request ran over [`Server::request_timeout`](crate::server::Server::request_timeout):

@@ -95,14 +95,23 @@ where
         if self.corked || self.draining.is_none() {
             return;
         }
-        if let Some(fd) = self.socket_fd.filter(|_| self.tcp) {
-            self.corked = true;
-            // SAFETY: `fd` is the descriptor of `self.io` (taken from it in
-            // `on_socket`), which is open as long as the connection lives;
-            // the borrow ends with this statement.
-            let socket = unsafe { BorrowedFd::borrow_raw(fd) };
-            let _ = socket2::SockRef::from(&socket).set_tcp_cork(true);
+        if !self.tcp {
+            return;
         }
+        if let Some(socket) = self.socket() {
+            let _ = socket2::SockRef::from(&socket).set_tcp_cork(true);
+            self.corked = true;
+        }
+    }
+
+    /// The socket the server accepted, to set options on or look at;
+    /// `None` for the streams of `serve_io`.
+    pub(super) fn socket(&self) -> Option<BorrowedFd<'_>> {
+        // SAFETY: `socket_fd` is the descriptor of `self.io` (taken from it
+        // in `on_socket`), open as long as the connection lives; the
+        // borrow lasts no longer than this borrow of the connection.
+        self.socket_fd
+            .map(|fd| unsafe { BorrowedFd::borrow_raw(fd) })
     }
 
     /// Shutdown began: see the module docs.

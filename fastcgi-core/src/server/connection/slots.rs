@@ -317,6 +317,14 @@ where
         if let Some((data, _)) = &slot.data {
             data.abort();
         }
+        self.last_poll_or_finish(index);
+    }
+
+    /// A request being ended: a running handler gets one last poll to
+    /// notice (its future is dropped after it); one still receiving its
+    /// params has no handler yet and finishes at once.
+    pub(super) fn last_poll_or_finish(&mut self, index: usize) {
+        let slot = &mut self.slots[index];
         let phase = std::mem::replace(
             &mut slot.phase,
             Phase::Params(ParamsDecoder::new(self.shared.config.protocol_limits)),
